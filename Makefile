@@ -1,0 +1,44 @@
+# Haneul: the few commands a person types. Everything real is in CMake
+# (CMakeLists.txt) and tools/.
+#
+#   make run     boot Haneul in QEMU on this terminal's serial console
+#   make test    build everything and run every test (host + guest)
+#   make debug   boot with a gdb stub, halted at the first instruction
+#   make iso     build the bootable image only
+#   make clean
+BUILD ?= build
+CMDLINE ?=
+MEM ?= 128M
+SMP ?= 1
+PYTHON := /usr/bin/python3
+
+.PHONY: all deps build iso run test debug clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=Debug
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j$$(nproc)
+
+iso: build
+
+run: build
+	$(PYTHON) tools/qemu.py --iso $(BUILD)/haneul.iso --build $(BUILD) --mem $(MEM) --smp $(SMP) \
+	    --cmdline "$(CMDLINE)" --interactive
+
+debug: build
+	@echo "QEMU waits for gdb on :1234. In another terminal:"
+	@echo "  gdb $(BUILD)/kernel/haneul.elf -ex 'target remote :1234' -ex 'break kernel_main' -ex continue"
+	$(PYTHON) tools/qemu.py --iso $(BUILD)/haneul.iso --build $(BUILD) --mem $(MEM) --smp $(SMP) \
+	    --cmdline "$(CMDLINE)" --interactive --gdb
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j2
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,42 @@
+// The kernel log: leveled, timestamped lines ("[    0.012345] text") sent to
+// every registered console sink (serial, VGA) and kept in a ring buffer that
+// /dev/kmsg and dmesg will read. Levels are syslog's, so `loglevel=N` on the
+// kernel command line means what it means on Linux.
+// Host-buildable: sinks and the clock are plain function pointers.
+#pragma once
+
+#include <lib/types.h>
+
+enum class LogLevel : int {
+    Emergency = 0,
+    Alert = 1,
+    Critical = 2,
+    Error = 3,
+    Warning = 4,
+    Notice = 5,
+    Info = 6,
+    Debug = 7,
+};
+
+using LogSink = void (*)(const char* text, size_t length);
+using LogClock = u64 (*)(); // nanoseconds since boot
+
+void log_add_sink(LogSink sink);
+void log_set_clock(LogClock clock);
+void log_set_level(int max_level); // lines with level > max_level are kept but not printed
+int log_level();
+
+void klog(LogLevel level, const char* fmt, ...) PRINTF_FORMAT(2, 3);
+// Raw text to every sink, no prefix: for panic reports and console echo.
+void kputs(const char* text, size_t length);
+void kprintf(const char* fmt, ...) PRINTF_FORMAT(1, 2);
+
+// The most recent log text (for dmesg and tests): copies at most `size` bytes
+// of the ring into `buffer`, returns the count.
+size_t log_read_ring(char* buffer, size_t size);
+
+#define log_error(...) klog(LogLevel::Error, __VA_ARGS__)
+#define log_warn(...) klog(LogLevel::Warning, __VA_ARGS__)
+#define log_notice(...) klog(LogLevel::Notice, __VA_ARGS__)
+#define log_info(...) klog(LogLevel::Info, __VA_ARGS__)
+#define log_debug(...) klog(LogLevel::Debug, __VA_ARGS__)
