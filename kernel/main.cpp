@@ -1,12 +1,34 @@
 // kernel_main(): the boot path from the assembly entry (arch/x86_64/boot.S)
 // to the idle loop. Each step logs one line, so the boot log reads as the
-// list of what the kernel brought up and in which order.
+// list of what the kernel brought up and in which order (CONCEPTS B1).
+#include <arch/x86_64/apic.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/gdt.h>
+#include <arch/x86_64/interrupts.h>
+#include <arch/x86_64/ioapic.h>
+#include <arch/x86_64/multiboot2.h>
+#include <arch/x86_64/pic.h>
+#include <arch/x86_64/qemu_exit.h>
+#include <arch/x86_64/symbols.h>
+#include <boot_info.h>
+#include <drivers/acpi.h>
+#include <drivers/ps2_keyboard.h>
+#include <drivers/rtc.h>
 #include <drivers/serial.h>
+#include <drivers/vga_console.h>
+#include <fs/initramfs.h>
+#include <lib/cmdline.h>
 #include <lib/log.h>
+#include <lib/panic.h>
+#include <lib/selftest.h>
+#include <mm/layout.h>
+#include <mm/memory.h>
+#include <sched/clock.h>
 
 extern "C" void (*_init_array_start[])();
 extern "C" void (*_init_array_end[])();
+
+void selftest_crash();
 
 static void run_global_constructors()
 {
@@ -14,12 +36,71 @@ static void run_global_constructors()
         (*ctor)();
 }
 
+static void print_banner()
+{
+    kprintf("\n"
+            "  Haneul (하늘) 0.1 -- x86-64, C++20\n"
+            "  Welcome to Haneul.\n"
+            "\n");
+}
+
+// Booted with `test`: run the self-tests and end QEMU with their verdict.
+[[noreturn]] static void run_self_tests()
+{
+    if (const char* crash = cmdline::get("crash")) {
+        log_notice("selftest: crash=%s requested: the kernel will now fault on purpose", crash);
+        selftest_crash();
+    }
+    int failed = selftest::run_all();
+    qemu::exit(failed == 0);
+}
+
 extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info)
 {
     run_global_constructors();
     serial::init();
     log_add_sink(serial::write);
-    log_info("Haneul: multiboot magic %#x, info at %#x", multiboot_magic, multiboot_info);
+    // Our own GDT/TSS and IDT before anything can fault, so that any fault
+    // from here on ends in a readable panic report instead of a reset.
+    gdt::init();
+    interrupts::init();
+
+    if (!multiboot2::parse(multiboot_magic, multiboot_info))
+        panic("not booted by a multiboot2 loader (magic %#x)", multiboot_magic);
+    auto const& bi = boot_info();
+    cmdline::parse(bi.command_line);
+    log_set_level(static_cast<int>(cmdline::get_int("loglevel", static_cast<int>(LogLevel::Info))));
+    log_info("Haneul booting: loader \"%s\", command line \"%s\"", bi.loader_name, bi.command_line);
+
+    // -- CPU tables and traps --
+    // The "symbols" module names backtrace frames; without it they are raw addresses.
+    if (auto const* symbol_module = bi.module("symbols"))
+        symbols::init(mm::phys_to_virt<const char>(symbol_module->start), symbol_module->end - symbol_module->start);
+    else
+        symbols::init(nullptr, 0);
+
+    mm::init_memory();
+
+    // -- devices and time --
+    vga_console::init(); // first, so the rest of the boot log shows on screen too
+    acpi::init();
+    pic::disable();
+    apic::init();
+    ioapic::init();
+    ktime::init(); // the tick runs from here on (once interrupts are on)
+    rtc::init();
+    ps2_keyboard::init();
+    serial_input::init();
+    cpu::sti();
+
+    (void)initramfs::list();
+    print_banner();
+
+    if (cmdline::has("test"))
+        run_self_tests();
+
+    // The idle loop: halt until the next interrupt (QEMU's CPU use stays
+    // near zero while Haneul waits). The scheduler's idle task replaces it.
     for (;;)
         cpu::sti_hlt();
 }

@@ -15,5 +15,8 @@ const char* get(const char* name, const char* fallback = nullptr);
 // Numeric value of `name=N` (decimal or 0x hex); `fallback` if absent or malformed.
 i64 get_int(const char* name, i64 fallback);
 const char* text();
+// True when the last parse() dropped text: the line did not fit the 512-byte
+// buffer or had more words than the table holds. Boot logs a warning.
+bool truncated();
 
 }

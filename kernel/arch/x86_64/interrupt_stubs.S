@@ -1,0 +1,115 @@
+/*
+ * The first instructions of every interrupt, exception and IRQ: 256 small
+ * entry routines and the common path they share. interrupts.cpp points IDT
+ * gate n at interrupt_entry_table[n].
+ *
+ * Each routine makes the stack uniform, whatever the vector: it pushes a zero
+ * where the CPU pushed no error code, then its vector. The common path
+ * pushes the general registers in the order that makes the stack an
+ * InterruptFrame (interrupts.h: r15 at the lowest address), calls
+ * interrupt_dispatch(frame), restores the registers and returns with iretq.
+ * A handler may change the frame (a fixup rewrites rip) and the change takes
+ * effect on return.
+ */
+
+/* Vectors for which the CPU pushes an error code (Intel SDM vol. 3, table 6-1):
+ * #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17, #CP 21, #VC 29, #SX 30. */
+#define CPU_PUSHES_ERROR_CODE(v) \
+    ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || \
+     (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+/* Offsets into the stack at interrupt_common, before the registers are
+ * pushed: vector, error code, then the CPU's rip, cs, rflags, rsp, ss. */
+#define ENTRY_CS 24
+/* After the 15 general registers: 15 * 8 + vector + error code. */
+#define FRAME_RIP (17 * 8)
+/* On the way out, once registers, vector and error code are popped. */
+#define EXIT_CS 8
+
+.section .text
+.balign 16
+.global interrupt_entry_points
+interrupt_entry_points:
+
+.pushsection .rodata
+.balign 8
+.global interrupt_entry_table
+interrupt_entry_table:
+.popsection
+
+.set vector, 0
+.rept 256
+    .balign 16
+1:
+    .if CPU_PUSHES_ERROR_CODE(vector)
+    .else
+    pushq $0
+    .endif
+    pushq $vector
+    jmp interrupt_common
+    .pushsection .rodata
+    .quad 1b
+    .popsection
+    .set vector, vector + 1
+.endr
+
+.balign 16
+interrupt_common:
+    testb $3, ENTRY_CS(%rsp)
+    jz 1f
+    /*
+     * Arrived from user mode. When user mode exists, `swapgs` goes here so
+     * that GS addresses this CPU's data rather than the user's TLS. (NMI and
+     * #MC can arrive between a syscall's entry and its swapgs, so for them
+     * the user-mode work will check GS_BASE instead of CS.)
+     */
+1:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld                             /* the C++ ABI expects DF clear */
+    movq %rsp, %rdi                 /* InterruptFrame* */
+    /*
+     * A frame record (saved rbp, "return address" = interrupted rip) so a
+     * backtrace taken inside a handler walks on into the interrupted code.
+     * The CPU aligned rsp to 16 before its pushes; 22 quadwords of frame and
+     * these 2 keep it aligned for the call, as the ABI requires.
+     */
+    pushq FRAME_RIP(%rsp)
+    pushq %rbp
+    movq %rsp, %rbp
+    call interrupt_dispatch
+    addq $16, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp                  /* vector and error code */
+    testb $3, EXIT_CS(%rsp)
+    jz 2f
+    /* Returning to user mode: the matching `swapgs` goes here. */
+2:
+    iretq

@@ -1,0 +1,53 @@
+// The system clock (CONCEPTS A7 timer, B2 time sharing): monotonic time since
+// the kernel started, the periodic tick that drives time slices, wall-clock
+// time at boot, and short busy waits.
+//
+// Sources: the TSC, calibrated against the PIT, for time (nanosecond
+// resolution); the local APIC timer for the tick. On a CPU without a TSC,
+// time advances one tick at a time instead.
+//
+// Callers: kernel_main (init, after apic::init), the scheduler (set_tick_hook,
+// ticks), drivers/rtc (set_realtime_at_boot), the log (monotonic_ns as its
+// clock), drivers that must wait a few microseconds (busy_wait_ns), and later
+// clock_gettime / uptime / /proc.
+//
+// The namespace is ktime (after Linux's ktime_get), not time: the kernel is
+// compiled against the host's C headers, and <atomic> pulls in <time.h>,
+// whose time() function cannot share a name with a namespace.
+#pragma once
+
+#include <lib/types.h>
+
+namespace ktime {
+
+constexpr u32 kDefaultTickHz = 250;
+
+// Calibrates the TSC and the local APIC timer, starts the periodic tick
+// (`tick_hz=N` on the command line overrides the default rate), and becomes
+// the log's clock. Interrupts may still be off; ticks count once they are on.
+void init();
+
+// Nanoseconds since the kernel was entered; never decreases.
+u64 monotonic_ns();
+// Tick interrupts since init().
+u64 ticks();
+u32 tick_hz();
+u64 tsc_hz(); // 0 when the TSC is not the time source
+
+// Called from the tick interrupt, after the interrupt is acknowledged, with
+// interrupts off. The scheduler sets it to count down time slices; it may
+// switch threads.
+using TickHook = void (*)();
+void set_tick_hook(TickHook hook);
+
+// Spins (interrupts stay as they are) for at least `nanoseconds`.
+void busy_wait_ns(u64 nanoseconds);
+
+// Wall-clock time: seconds since the Unix epoch at monotonic time zero, as
+// the RTC driver measured it (0 until it has).
+u64 realtime_at_boot();
+void set_realtime_at_boot(u64 unix_seconds);
+// Current wall-clock time in nanoseconds since the epoch.
+u64 realtime_ns();
+
+}
