@@ -45,7 +45,8 @@ def qemu_command(iso, mem="128M", smp=1, interactive=False, gdb=False, extra=())
            "-boot", "d",
            "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-display", "none"]
+           "-display", "none",
+           "-nic", "none"]    # no NIC yet: also spares SeaBIOS loading the iPXE option ROM
     if interactive:
         # Serial console and QEMU monitor share the terminal (Ctrl-A X quits).
         cmd += ["-serial", "mon:stdio"]

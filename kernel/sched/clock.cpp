@@ -70,6 +70,7 @@ void init()
     if (cpu_has_tsc() && calibration.tsc_hz > 0) {
         s_tsc_hz = calibration.tsc_hz;
         s_ns_per_tsc_fixed = (kNsPerSecond << kFixedShift) / s_tsc_hz;
+        log_set_clock(monotonic_ns); // from this line on, timestamps are real
         log_info("TSC: %llu.%03llu MHz%s, the clock source", static_cast<unsigned long long>(s_tsc_hz / 1000000),
             static_cast<unsigned long long>(s_tsc_hz / 1000 % 1000), tsc_is_invariant() ? " (invariant)" : "");
     } else {
@@ -88,7 +89,8 @@ void init()
     // The PIT has done its part (calibration); stop the BIOS's 18.2 Hz square
     // wave so that an idle machine is really idle.
     pit::quiesce_channel0();
-    log_set_clock(monotonic_ns);
+    if (s_ns_per_tsc_fixed == 0)
+        log_set_clock(monotonic_ns);
 }
 
 u64 monotonic_ns()

@@ -241,10 +241,11 @@ u64 spurious_count() { return s_spurious; }
 
 Calibration calibrate()
 {
-    // TSC against the PIT: 20 ms trials, kept when both brackets together
-    // are under 0.05% of the interval; the median of three kept trials.
+    // TSC against the PIT: 5 ms trials, kept when both brackets together
+    // are under 0.1% of the interval; the median of three kept trials.
     // The PIT's own rate is exact (a crystal), so this is the error budget.
-    constexpr u16 kCount = pit::count_for_us(20000);
+    // Short trials keep calibration near 20 ms of the boot-time budget.
+    constexpr u16 kCount = pit::count_for_us(5000);
     constexpr int kWanted = 3;
     constexpr int kMaxTrials = 20;
     u64 kept[kWanted];
@@ -257,7 +258,7 @@ Calibration calibrate()
         TscSample sample = measure_tsc_against_pit(kCount);
         if (sample.uncertainty < best.uncertainty)
             best = sample;
-        if (sample.uncertainty * 2000 < sample.tsc_delta)
+        if (sample.uncertainty * 1000 < sample.tsc_delta)
             kept[kept_count++] = sample.tsc_delta;
     }
     u64 tsc_delta = best.tsc_delta;
@@ -271,7 +272,7 @@ Calibration calibrate()
     u64 tsc_hz = tsc_delta * pit::kFrequencyHz / kCount;
 
     // The APIC timer against the TSC, now a known clock: free-running from
-    // the top, sampled twice 20 ms apart, each sample within 2 us of TSC.
+    // the top, sampled twice 5 ms apart, each sample within 2 us of TSC.
     write(kTimerDivide, kDivideBy16);
     write(kLvtTimer, kLvtMasked | interrupts::kVectorLapicTimer);
     write(kTimerInitialCount, 0xFFFFFFFF);
@@ -279,7 +280,7 @@ Calibration calibrate()
     u32 count_start, count_end;
     u64 tsc_start, tsc_end;
     sample_timer_and_tsc(count_start, tsc_start, max_gap);
-    while (cpu::rdtsc() - tsc_start < tsc_hz / 50)
+    while (cpu::rdtsc() - tsc_start < tsc_hz / 200)
         cpu::pause();
     sample_timer_and_tsc(count_end, tsc_end, max_gap);
     write(kTimerInitialCount, 0);

@@ -24,7 +24,9 @@ u32 id(); // this CPU's APIC ID
 void end_of_interrupt();
 
 // The timer's input clock (bus or core crystal) divided by 16, and the TSC,
-// both measured against the PIT with interrupts off. Takes about 75 ms.
+// measured with interrupts off: the TSC against the PIT, then the timer
+// against the TSC. Takes about 80 ms (longer on a host busy enough to spoil
+// trials, which are then repeated).
 struct Calibration {
     u64 timer_hz; // local APIC timer counts per second, after the divider
     u64 tsc_hz;
