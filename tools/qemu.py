@@ -7,6 +7,7 @@ A kernel command line other than the default gets its own ISO, built once
 with tools/mkiso.sh and cached under BUILD/isos/.
 """
 import argparse
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -30,8 +31,11 @@ def iso_for(build, cmdline):
     iso = os.path.join(isos, digest + ".iso")
     inputs = [os.path.join(build, "kernel", "haneul.elf"), os.path.join(build, "haneul.sym"),
               os.path.join(build, "initramfs.cpio")]
-    if not os.path.exists(iso) or any(os.path.getmtime(i) > os.path.getmtime(iso) for i in inputs):
-        subprocess.run([os.path.join(ROOT, "tools", "mkiso.sh"), build, iso, cmdline], check=True)
+    # Tests run in parallel and may want the same ISO: one builds, the others wait.
+    with open(iso + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(iso) or any(os.path.getmtime(i) > os.path.getmtime(iso) for i in inputs):
+            subprocess.run([os.path.join(ROOT, "tools", "mkiso.sh"), build, iso, cmdline], check=True)
     return iso
 
 

@@ -128,7 +128,10 @@ KERNEL_TEST(timer_ticks_at_calibrated_rate)
         }
     }
     u64 expected = pit::kFrequencyHz / ktime::tick_hz();
-    EXPECT_BETWEEN(static_cast<u64>(intervals[count / 2]), expected * 98 / 100, expected * 102 / 100);
+    // +-6%: an emulator sharing a loaded host (make test runs two QEMUs on
+    // two cores) shifts even the median by a few percent; a wrong divider,
+    // count or calibration is off by far more.
+    EXPECT_BETWEEN(static_cast<u64>(intervals[count / 2]), expected * 94 / 100, expected * 106 / 100);
 }
 
 KERNEL_TEST(monotonic_clock_never_goes_back_and_advances)

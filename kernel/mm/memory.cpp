@@ -4,6 +4,7 @@
 #include <lib/panic.h>
 #include <lib/string.h>
 #include <mm/layout.h>
+#include <mm/kmalloc.h>
 #include <mm/memory.h>
 #include <mm/page_allocator.h>
 #include <mm/paging.h>
@@ -129,6 +130,15 @@ void init_memory()
             allocator.add_free_range(start, r.start + r.length);
         }
     }
+    // The heap: slab caches per kmalloc size class over the direct map.
+    kmalloc_init(kernel_page_source());
+    void* probe = kmalloc(kKmallocMinClassSize);
+    if (!probe)
+        panic("memory: the kernel heap cannot allocate its first object");
+    kfree(probe);
+    log_info("heap: kmalloc size classes %lu-%lu bytes in slab caches, larger requests from the buddy allocator",
+        static_cast<unsigned long>(kKmallocMinClassSize), static_cast<unsigned long>(kKmallocMaxClassSize));
+
     s_reserved_at_boot = s_total_usable - allocator.free_pages() * kPageSize;
     auto stats = memory_stats();
     log_info("memory: %lu KiB total, %lu KiB reserved (kernel, modules, frame array %lu KiB), %lu KiB free",
