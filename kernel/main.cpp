@@ -7,6 +7,7 @@
 #include <arch/x86_64/interrupts.h>
 #include <arch/x86_64/ioapic.h>
 #include <arch/x86_64/multiboot2.h>
+#include <arch/x86_64/percpu.h>
 #include <arch/x86_64/pic.h>
 #include <arch/x86_64/qemu_exit.h>
 #include <arch/x86_64/symbols.h>
@@ -63,6 +64,7 @@ extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info
     // Our own GDT/TSS and IDT before anything can fault, so that any fault
     // from here on ends in a readable panic report instead of a reset.
     gdt::init();
+    percpu::init_boot_cpu();
     interrupts::init();
 
     if (!multiboot2::parse(multiboot_magic, multiboot_info))

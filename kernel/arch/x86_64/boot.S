@@ -146,6 +146,15 @@ long_mode_entry:
 higher_half_entry:
     movabsq $boot_stack_top, %rsp
     xorl %ebp, %ebp                     /* ends the backtrace */
+    /* GS base -> the boot CPU's per-CPU block (percpu.h), whose first
+     * field points at itself: this_cpu() works from the first C++ line. */
+    movabsq $boot_cpu_block, %rax
+    movq %rax, (%rax)
+    movl %eax, %eax
+    movabsq $boot_cpu_block, %rdx
+    shrq $32, %rdx
+    movl $0xC0000101, %ecx
+    wrmsr
     movl boot_multiboot_magic(%rip), %edi
     movl boot_multiboot_info(%rip), %esi
     call kernel_main

@@ -1,5 +1,6 @@
 // GDT and TSS construction and loading; see gdt.h. Called by kernel_main()
 // (gdt::init for the boot CPU) and later by the SMP start-up code.
+#include <arch/x86_64/cpu.h>
 #include <arch/x86_64/gdt.h>
 #include <lib/log.h>
 
@@ -83,6 +84,9 @@ void build(CpuTables& tables, IstStacks const& stacks)
 void load(CpuTables& tables)
 {
     DescriptorTablePointer pointer { sizeof(tables.m_descriptors) - 1, reinterpret_cast<u64>(tables.m_descriptors) };
+    // Reloading GS may clear its base on some CPUs; the base points at this
+    // CPU's block (percpu.h), so it is kept across the reload.
+    u64 gs_base = cpu::rdmsr(cpu::MSR_GS_BASE);
     // lgdt alone changes nothing the CPU has cached: each segment register
     // keeps the descriptor it was loaded from until it is reloaded. CS can
     // only be reloaded by a far transfer, hence the lretq to the next line.
@@ -106,6 +110,7 @@ void load(CpuTables& tables)
         : [pointer] "m"(pointer), [code] "i"(static_cast<u64>(kKernelCode)), [data] "i"(kKernelData),
         [tss] "r"(kTss)
         : "rax", "memory");
+    cpu::wrmsr(cpu::MSR_GS_BASE, gs_base);
 }
 
 void init()

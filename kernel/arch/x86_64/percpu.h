@@ -1,0 +1,67 @@
+// Per-CPU data (CONCEPTS E1): one `Cpu` block per processor, reached through
+// the GS base register so that `this_cpu()` is a single instruction and needs
+// no lock. The block holds what only this CPU touches: the running thread,
+// its preemption state, its scheduler run queue, its GDT/TSS.
+//
+// Layering: this is the hardware layer; the scheduler's types appear only
+// as opaque pointers (Thread, RunQueue), so arch never includes sched.
+// Callers: everything that asks "which CPU / which thread am I".
+#pragma once
+
+#include <arch/x86_64/cpu.h>
+#include <lib/types.h>
+
+struct Thread;
+struct RunQueue;
+namespace gdt {
+struct CpuTables;
+}
+
+constexpr u32 kMaxCpus = 64;
+
+struct Cpu {
+    Cpu* self;                 // gs:0, read by this_cpu()
+    Thread* current_thread;    // gs:8, the thread running on this CPU
+    u32 id;                    // logical number: 0 is the boot CPU
+    u32 apic_id;
+    u32 preempt_count;         // > 0: the running thread must not be switched out involuntarily
+    u32 spinlocks_held;        // locks held by this CPU right now (sleep with one held is a bug)
+    u32 interrupt_depth;       // nesting of interrupt handlers running now
+    bool need_resched;         // set when a better thread is ready; acted on at the next preemption point
+    bool online;
+    Thread* idle_thread;       // PID 0 of this CPU (CONCEPTS C2)
+    RunQueue* run_queue;       // owned by kernel/sched
+    gdt::CpuTables* tables;    // this CPU's GDT and TSS
+    VirtAddr kernel_stack_top; // rsp0 of the running thread (syscall entry reads it)
+    VirtAddr user_stack_scratch; // syscall entry parks the user rsp here
+    u64 interrupts_handled;
+    u64 context_switches;
+};
+
+inline Cpu& this_cpu()
+{
+    Cpu* cpu;
+    asm volatile("movq %%gs:0, %0" : "=r"(cpu));
+    return *cpu;
+}
+
+inline Thread* current_thread()
+{
+    Thread* thread;
+    asm volatile("movq %%gs:8, %0" : "=r"(thread));
+    return thread;
+}
+
+namespace percpu {
+
+// The boot CPU's block (static storage), installed in GS base before
+// anything else that might ask for this_cpu().
+void init_boot_cpu();
+// Blocks for the application processors are created by the SMP code.
+Cpu* cpu(u32 id);
+u32 count();         // CPUs brought up so far
+void register_cpu(Cpu* cpu); // the SMP code adds each AP's block
+// Installs `cpu` as this CPU's block (writes GS base).
+void install(Cpu* cpu);
+
+}
