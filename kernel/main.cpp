@@ -10,6 +10,7 @@
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/pic.h>
 #include <arch/x86_64/qemu_exit.h>
+#include <arch/x86_64/smp.h>
 #include <arch/x86_64/symbols.h>
 #include <boot_info.h>
 #include <drivers/acpi.h>
@@ -25,7 +26,11 @@
 #include <lib/string.h>
 #include <mm/layout.h>
 #include <mm/memory.h>
+#include <proc/process.h>
+#include <proc/process_table.h>
 #include <sched/clock.h>
+#include <sched/scheduler.h>
+#include <tty/kernel_monitor.h>
 
 extern "C" void (*_init_array_start[])();
 extern "C" void (*_init_array_end[])();
@@ -59,6 +64,10 @@ static void print_banner()
         log_notice("selftest: crash=%s requested: the kernel will now fault on purpose", crash);
         selftest_crash();
     }
+    // On the boot CPU, where the tests of the local APIC, its timer and the
+    // I/O APIC routes (which point at the boot CPU) expect to be: with
+    // several CPUs the scheduler could otherwise move kmain anywhere.
+    (void)sched::set_affinity(sched::current(), 1ull << 0);
     int failed = selftest::run_all();
     qemu::exit(failed == 0);
 }
@@ -100,16 +109,33 @@ extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info
     rtc::init();
     ps2_keyboard::init();
     serial_input::init();
+    // From here this flow is the kernel thread "kmain": it may sleep and
+    // block; CPU 0 gets its idle thread and the timers go one-shot.
+    sched::init();
     cpu::sti();
+    // The other CPUs (CONCEPTS E1); each ends in the scheduler, so this
+    // comes after sched::init().
+    smp::init();
+    // The process manager (CONCEPTS C2, C3): PID 0 for the idle tasks,
+    // kernel processes for kmain and the scheduler's daemons.
+    process::init();
 
     (void)initramfs::list();
     print_banner();
 
+    // `ps`: the process/thread table once, after boot (issue 3 item 9).
+    if (cmdline::has("ps"))
+        process_table::print();
+
     if (cmdline::has("test"))
         run_self_tests();
 
-    // The idle loop: halt until the next interrupt (QEMU's CPU use stays
-    // near zero while Haneul waits). The scheduler's idle task replaces it.
-    for (;;)
-        cpu::sti_hlt();
+    // A console prompt (haneul-kmon>) until the user-mode shell exists.
+    if (auto monitor = kernel_monitor::start(); monitor.is_error())
+        log_warn("kernel monitor: not started: %s", monitor.error().name());
+
+    // kmain's work is done; the idle threads halt each CPU until an
+    // interrupt brings work (QEMU's CPU use stays near zero while Haneul
+    // waits).
+    sched::exit_current(0);
 }

@@ -5,11 +5,23 @@
 // error code, the registers and this function in the backtrace.
 //
 // Kept out of line and non-static so it has its own frame and symbol.
+//
+// Other crash= values name other deliberate bugs, each living next to the
+// mechanism that must catch it:
+//   crash=sleep_in_spinlock  sched/sync_selftest.cpp (guest.panic_sleep_in_spinlock)
+#include <lib/cmdline.h>
 #include <lib/panic.h>
+#include <lib/string.h>
 #include <lib/types.h>
+
+[[noreturn]] void selftest_crash_sleep_in_spinlock();
 
 [[gnu::noinline]] void selftest_crash()
 {
+    const char* which = cmdline::get("crash", "null");
+    if (strcmp(which, "sleep_in_spinlock") == 0)
+        selftest_crash_sleep_in_spinlock();
+
     // Loaded through a volatile pointer so the compiler cannot see the null
     // and replace the read with a trap instruction: the CPU must fault.
     volatile u64* volatile null_pointer = nullptr;

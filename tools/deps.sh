@@ -4,7 +4,7 @@
 # fresh Debian machine needs nothing else. Needs root (or sudo) to install.
 set -eu
 packages="qemu-system-x86 grub-pc-bin grub-common xorriso mtools cpio cmake make g++ \
-libgtest-dev googletest python3 python3-pexpect binutils gdb"
+libgtest-dev googletest python3 python3-pexpect binutils gdb musl-tools"
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -6,7 +6,7 @@
 //   FADT  the RTC century register, the SCI line, legacy-device flags;
 //   HPET  the timer block's address.
 // Called once from kernel_main after paging is up; read by arch/x86_64/apic,
-// ioapic, drivers/rtc and, later, the SMP bring-up. Nothing here changes after
+// ioapic, drivers/rtc and arch/x86_64/smp. Nothing here changes after
 // init(), so readers need no lock.
 #pragma once
 

@@ -11,6 +11,9 @@ namespace console_input {
 void receive(char c);
 // Takes the oldest buffered character; false when none is waiting.
 bool read_char(char& out);
+// Takes the oldest buffered character, sleeping on a wait queue until one
+// arrives (thread context only; the kernel monitor reads lines with it).
+char wait_char();
 // Total characters received since boot (for the self-tests).
 u64 received_count();
 

@@ -2,6 +2,13 @@
 // pure-virtual trap and the guard/atexit hooks (we never run destructors of
 // statics: the kernel does not exit).
 #include <lib/panic.h>
+#include <new>
+
+// `new (std::nothrow) T` is how kernel code allocates objects (nullptr on
+// failure); the tag object itself normally lives in libstdc++.
+namespace std {
+const nothrow_t nothrow {};
+}
 
 extern "C" {
 void* __dso_handle = nullptr;

@@ -49,6 +49,18 @@ public:
     }
     ErrorOr(ErrorOr const&) = delete;
     ErrorOr& operator=(ErrorOr const&) = delete;
+    ErrorOr& operator=(ErrorOr&& other)
+    {
+        if (this == &other)
+            return *this;
+        if (m_has_value)
+            value().~T();
+        m_has_value = other.m_has_value;
+        m_error = other.m_error;
+        if (m_has_value)
+            new (&m_storage) T(std::move(other.value()));
+        return *this;
+    }
     ~ErrorOr()
     {
         if (m_has_value)

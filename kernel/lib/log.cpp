@@ -1,5 +1,13 @@
 // Implementation of the kernel log (log.h).
-// Locking: none yet; the SMP issue wraps emission in a spinlock.
+//
+// Locking: one spinlock (s_lock) around the ring and the sinks, so a line is
+// appended and printed whole even when several CPUs log at once; lines are
+// formatted before it is taken, so the lock is held only for the copy and
+// the output. It is a leaf: nothing that logs runs under it (sinks do not).
+// Two escapes keep a panic report from deadlocking on it: the CPU that
+// already holds it (a fault inside a sink, an NMI) writes without it, and
+// after log_set_panic_mode() (the other CPUs are stopped) nobody takes it.
+#include <arch/x86_64/spinlock.h>
 #include <lib/format.h>
 #include <lib/log.h>
 #include <stdarg.h>
@@ -16,6 +24,35 @@ int s_max_level = static_cast<int>(LogLevel::Info);
 
 char s_ring[kRingSize];
 size_t s_ring_head; // total bytes ever written; position is head % size
+
+Spinlock s_lock { "log" };
+bool s_panic_mode;
+
+// Holds s_lock for a scope, unless this CPU holds it already or the other
+// CPUs are stopped (see the top of the file).
+class LogLocker {
+public:
+    LogLocker()
+    {
+#ifndef HANEUL_HOST
+        if (__atomic_load_n(&s_panic_mode, __ATOMIC_ACQUIRE) || s_lock.is_held_by_this_cpu())
+            return;
+#endif
+        m_flags = s_lock.lock();
+        m_locked = true;
+    }
+    ~LogLocker()
+    {
+        if (m_locked)
+            s_lock.unlock(m_flags);
+    }
+    LogLocker(LogLocker const&) = delete;
+    LogLocker& operator=(LogLocker const&) = delete;
+
+private:
+    u64 m_flags { 0 };
+    bool m_locked { false };
+};
 
 void ring_append(const char* text, size_t length)
 {
@@ -56,6 +93,7 @@ void klog(LogLevel level, const char* fmt, ...)
         length = sizeof(line) - 2;
     line[length++] = '\n';
     line[length] = 0;
+    LogLocker locker;
     ring_append(line, length);
     if (static_cast<int>(level) <= s_max_level)
         emit(line, length);
@@ -63,6 +101,7 @@ void klog(LogLevel level, const char* fmt, ...)
 
 void kputs(const char* text, size_t length)
 {
+    LogLocker locker;
     emit(text, length);
 }
 
@@ -75,12 +114,16 @@ void kprintf(const char* fmt, ...)
     va_end(args);
     if (length > sizeof(text) - 1)
         length = sizeof(text) - 1;
+    LogLocker locker;
     ring_append(text, length);
     emit(text, length);
 }
 
+void log_set_panic_mode() { __atomic_store_n(&s_panic_mode, true, __ATOMIC_RELEASE); }
+
 size_t log_read_ring(char* buffer, size_t size)
 {
+    LogLocker locker;
     size_t available = s_ring_head < kRingSize ? s_ring_head : kRingSize;
     size_t count = available < size ? available : size;
     size_t start = s_ring_head - count;

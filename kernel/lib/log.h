@@ -1,7 +1,8 @@
 // The kernel log: leveled, timestamped lines ("[    0.012345] text") sent to
 // every registered console sink (serial, VGA) and kept in a ring buffer that
 // /dev/kmsg and dmesg will read. Levels are syslog's, so `loglevel=N` on the
-// kernel command line means what it means on Linux.
+// kernel command line means what it means on Linux. Safe from any CPU and
+// from interrupt handlers: lines never interleave mid-line.
 // Host-buildable: sinks and the clock are plain function pointers.
 #pragma once
 
@@ -30,6 +31,11 @@ void klog(LogLevel level, const char* fmt, ...) PRINTF_FORMAT(2, 3);
 // Raw text to every sink, no prefix: for panic reports and console echo.
 void kputs(const char* text, size_t length);
 void kprintf(const char* fmt, ...) PRINTF_FORMAT(1, 2);
+
+// Panic: from now on lines go out without the log lock. Called once every
+// other CPU is stopped (smp_stop_other_cpus), so one halted while holding
+// the lock cannot silence the rest of the report.
+void log_set_panic_mode();
 
 // The most recent log text (for dmesg and tests): copies at most `size` bytes
 // of the ring into `buffer`, returns the count.

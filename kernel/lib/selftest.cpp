@@ -1,6 +1,8 @@
 // The self-test runner (lib/selftest.h): walks the .kernel_tests section the
 // linker collects KERNEL_TEST entries into.
+#include <lib/cmdline.h>
 #include <lib/format.h>
+#include <lib/string.h>
 #include <lib/log.h>
 #include <lib/selftest.h>
 #include <stdarg.h>
@@ -22,11 +24,38 @@ void selftest_fail(KernelTestContext& ctx, const char* file, int line, const cha
 
 namespace selftest {
 
+namespace {
+
+// `test=smp_,sched_`: only tests whose names start with one of the listed
+// prefixes run (plain `test` runs all). Lets a guest configuration (amp,
+// maxcpus=2, ...) run the tests about what it changes.
+bool selected(const char* name)
+{
+    const char* filter = cmdline::get("test");
+    if (!filter || !*filter)
+        return true;
+    const char* at = filter;
+    while (*at) {
+        const char* end = strchr(at, ',');
+        usize length = end ? static_cast<usize>(end - at) : strlen(at);
+        if (length && strncmp(name, at, length) == 0)
+            return true;
+        if (!end)
+            break;
+        at = end + 1;
+    }
+    return false;
+}
+
+}
+
 int run_all()
 {
     int passed = 0;
     int failed = 0;
     for (auto const* test = _kernel_tests_start; test != _kernel_tests_end; ++test) {
+        if (!selected(test->name))
+            continue;
         KernelTestContext ctx { test->name, false, {} };
         kprintf("[TEST] %s\n", test->name);
         test->run(ctx);

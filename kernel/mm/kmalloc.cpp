@@ -1,7 +1,9 @@
 // kmalloc/kfree (mm/kmalloc.h): size classes over slab caches, large
 // requests as page blocks marked kFlagKmallocLarge in their head frame.
-// Callers serialise (single CPU, never from an interrupt handler); the SMP
-// issue adds the lock.
+// Locking: the size classes are locked by their slab caches and the page
+// blocks by the page allocator; s_large_lock only keeps the large-block
+// counters exact. kmalloc_init() runs before any other CPU does.
+#include <arch/x86_64/spinlock.h>
 #include <lib/string.h>
 #include <mm/kmalloc.h>
 #include <mm/slab.h>
@@ -28,6 +30,7 @@ struct KmallocState {
 };
 
 constinit KmallocState s_state;
+constinit Spinlock s_large_lock { "kmalloc large blocks" };
 // The caches live in static storage and are built by kmalloc_init(): a
 // static SlabCache would need a constructor run before kmalloc's first use.
 alignas(SlabCache) u8 s_cache_storage[kKmallocClassCount][sizeof(SlabCache)];
@@ -73,6 +76,7 @@ void* allocate_large(KmallocState& heap, usize size)
     PageFrame* frame = heap.source->block_frame(block.value());
     VERIFY(frame != nullptr);
     frame->flags |= PageFrame::kFlagKmallocLarge;
+    SpinlockLocker locker(s_large_lock);
     ++heap.large_blocks;
     heap.large_bytes += mm::kPageSize << order;
     return block.value();
@@ -139,8 +143,11 @@ void kfree(void* pointer)
     usize bytes = mm::kPageSize << frame->order;
     VERIFY(is_aligned(reinterpret_cast<uptr>(pointer), bytes));
     frame->flags &= static_cast<u8>(~PageFrame::kFlagKmallocLarge);
-    --s_state.large_blocks;
-    s_state.large_bytes -= bytes;
+    {
+        SpinlockLocker locker(s_large_lock);
+        --s_state.large_blocks;
+        s_state.large_bytes -= bytes;
+    }
     s_state.source->free_pages(pointer, frame->order);
 }
 
@@ -179,8 +186,11 @@ KmallocStats kmalloc_stats()
         stats.bytes_in_use += out.bytes_in_use;
         stats.bytes_from_pages += out.slab_bytes;
     }
-    stats.large_blocks = s_state.large_blocks;
-    stats.large_bytes = s_state.large_bytes;
+    {
+        SpinlockLocker locker(s_large_lock);
+        stats.large_blocks = s_state.large_blocks;
+        stats.large_bytes = s_state.large_bytes;
+    }
     stats.bytes_in_use += s_state.large_bytes;
     stats.bytes_from_pages += s_state.large_bytes;
     return stats;

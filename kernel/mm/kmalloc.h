@@ -15,8 +15,9 @@
 // through the direct map) unless kmalloc_init() named another before the
 // first allocation; host tests pass one over a host arena.
 //
-// Locking: none yet. The kernel runs on one CPU and nothing here is called
-// from an interrupt handler; callers serialise. The SMP issue adds the lock.
+// Locking: safe from any CPU and from interrupt handlers; each size class's
+// slab cache has its own lock (mm/kmalloc.cpp). kmalloc_init() is the
+// exception: it runs before anything else allocates.
 // Host-buildable.
 #pragma once
 

@@ -40,7 +40,7 @@ int collect_in_use(Range* out, int capacity)
         if (n < capacity)
             out[n++] = { align_down(s, kPageSize), align_up(e, kPageSize) };
     };
-    // Real-mode data (BIOS, EBDA) and, later, the SMP start-up trampoline.
+    // Real-mode data (BIOS, EBDA) and the SMP start-up trampoline (arch/x86_64/smp.cpp).
     add(0, 1 * MiB);
     add(reinterpret_cast<PhysAddr>(_kernel_phys_start), virt_to_phys(_kernel_end));
     add(bi.boot_info_start, bi.boot_info_end);

@@ -6,8 +6,7 @@
 // nullptr; the kernel is built with -fcheck-new so g++ tests that result
 // before running a constructor, and callers test it too.
 //
-// Locking: whatever kmalloc needs; callers serialise (single CPU, never from
-// an interrupt handler). The SMP issue adds the lock.
+// Locking: kmalloc's (mm/kmalloc.h): new and delete are safe on any CPU.
 #include <mm/kmalloc.h>
 #include <new>
 

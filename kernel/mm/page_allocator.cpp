@@ -3,8 +3,10 @@
 // frames by frame index. Allocation splits a larger block; freeing merges a
 // block with its buddy (the block whose address differs in bit `order`)
 // for as long as the buddy is free and of the same order, so free memory is
-// always held in the fewest, largest blocks. Callers serialise (single CPU,
-// never from an interrupt handler); the SMP issue adds the lock.
+// always held in the fewest, largest blocks.
+//
+// Locking: m_lock around every public method that reads or changes the
+// free lists (see page_allocator.h). The private helpers run with it held.
 #include <lib/log.h>
 #include <mm/page_allocator.h>
 
@@ -14,6 +16,7 @@ static constexpr u64 pages_in(unsigned order) { return u64(1) << order; }
 
 void PageAllocator::init(PageFrame* frames, u64 first_pfn, u64 frame_count)
 {
+    SpinlockLocker locker(m_lock);
     // Frame indices are u32 in the free-list links: 16 TiB of RAM.
     VERIFY(frame_count < PageFrame::kNoFrame);
     VERIFY(frames != nullptr || frame_count == 0);
@@ -97,6 +100,7 @@ u64 PageAllocator::head_pfn_of(u64 pfn) const
 
 void PageAllocator::add_free_range(PhysAddr start, PhysAddr end)
 {
+    SpinlockLocker locker(m_lock);
     u64 first = align_up(start, kPageSize) >> kPageShift;
     u64 last = end >> kPageShift; // exclusive: a partial last page is not usable
     if (start > end || first < (start >> kPageShift))
@@ -151,6 +155,7 @@ void PageAllocator::reserve_page(u64 pfn)
 
 void PageAllocator::reserve_range(PhysAddr start, PhysAddr end)
 {
+    SpinlockLocker locker(m_lock);
     if (start >= end)
         return;
     u64 first = start >> kPageShift;
@@ -165,6 +170,7 @@ void PageAllocator::reserve_range(PhysAddr start, PhysAddr end)
 
 ErrorOr<PhysAddr> PageAllocator::allocate(unsigned order)
 {
+    SpinlockLocker locker(m_lock);
     if (order > kMaxOrder)
         return Error::from_errno(ENOMEM);
     unsigned found = order;
@@ -194,6 +200,7 @@ ErrorOr<PhysAddr> PageAllocator::allocate(unsigned order)
 
 void PageAllocator::free(PhysAddr address, unsigned order)
 {
+    SpinlockLocker locker(m_lock);
     VERIFY(is_aligned(address, kPageSize));
     VERIFY(order <= kMaxOrder);
     u64 pfn = address >> kPageShift;
@@ -238,6 +245,7 @@ PhysAddr PageAllocator::address_of(PageFrame const* frame) const
 
 bool PageAllocator::check_invariants() const
 {
+    SpinlockLocker locker(m_lock);
     auto broken = [](const char* what, u64 pfn) {
         log_error("page allocator: %s (pfn %#llx)", what, static_cast<unsigned long long>(pfn));
         return false;

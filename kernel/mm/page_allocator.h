@@ -18,10 +18,16 @@
 //   5. reserve_range() for the kernel image, boot modules, the multiboot
 //      structure, the frame array itself, and page 0
 //
-// Locking: none yet. The kernel runs on one CPU and nothing here is called
-// from an interrupt handler; callers serialise. The SMP issue adds the lock.
+// Locking: each PageAllocator has a spinlock (interrupts off while held)
+// that allocate(), free(), add_free_range(), reserve_range(),
+// check_invariants() and init() take, so any CPU and any context may call
+// them. frame() and block_head() take no lock: they are for blocks the
+// caller holds, whose frames nobody else changes. The counters are read
+// without it (a snapshot). The lock is a leaf: nothing but the log (an
+// invariant report) is called under it.
 #pragma once
 
+#include <arch/x86_64/spinlock.h>
 #include <lib/error_or.h>
 #include <lib/types.h>
 #include <mm/layout.h>
@@ -113,6 +119,7 @@ private:
     u64 m_reserved_pages { 0 };
     u32 m_free_head[kMaxOrder + 1] {};
     u64 m_free_blocks[kMaxOrder + 1] {};
+    mutable Spinlock m_lock { "page allocator" };
 };
 
 // The kernel's one page allocator over all of RAM.

@@ -6,7 +6,17 @@
 // in all address spaces without any synchronisation:
 //   slot 256  direct map      slot 384  MMIO window
 //   slot 400  kernel stacks   slot 511  kernel image
+//
+// Locking (SMP): s_lock serialises changes to the kernel's tables and the
+// MMIO window bookkeeping. Lock order: s_lock, then the page allocator's
+// lock (a new table page). TLB shoot-downs (smp::flush_tlb_range) happen
+// after s_lock is dropped, so they go out as plain IPIs, not NMIs, and no
+// CPU waiting for s_lock holds them up.
+// translate() walks without the lock: kernel table pages are never freed,
+// and a leaf entry is read in one access.
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/smp.h>
+#include <arch/x86_64/spinlock.h>
 #include <boot_info.h>
 #include <lib/log.h>
 #include <lib/panic.h>
@@ -23,6 +33,7 @@ namespace mm {
 
 namespace {
 
+Spinlock s_lock { "kernel page tables" };
 PhysAddr s_kernel_root;
 VirtAddr s_mmio_next = kMmioBase;
 
@@ -136,18 +147,47 @@ void init_paging()
         static_cast<unsigned long>(mapped_bytes / MiB), nx ? "" : ", no NX on this CPU");
 }
 
-ErrorOr<void> map_kernel_page(VirtAddr virt, PhysAddr phys, page_table::Attributes const& attributes)
+// A page that was not mapped cannot be in any TLB, so mapping needs no
+// shoot-down; the local invlpg drops any paging-structure cache entry.
+static ErrorOr<void> map_kernel_page_locked(VirtAddr virt, PhysAddr phys, page_table::Attributes const& attributes)
 {
+    VERIFY(s_lock.is_held_by_this_cpu());
     TRY(page_table::map(s_kernel_root, virt, phys, kPageSize, attributes, allocate_table_page, table_virt));
     cpu::invlpg(virt);
     return {};
 }
 
+ErrorOr<void> map_kernel_page(VirtAddr virt, PhysAddr phys, page_table::Attributes const& attributes)
+{
+    SpinlockLocker locker(s_lock);
+    return map_kernel_page_locked(virt, phys, attributes);
+}
+
 ErrorOr<PhysAddr> unmap_kernel_page(VirtAddr virt)
 {
-    PhysAddr old = TRY(page_table::unmap(s_kernel_root, virt, table_virt));
-    cpu::invlpg(virt);
+    PhysAddr old;
+    {
+        SpinlockLocker locker(s_lock);
+        old = TRY(page_table::unmap(s_kernel_root, virt, table_virt));
+    }
+    smp::flush_tlb_range(virt, kPageSize);
     return old;
+}
+
+usize unmap_kernel_pages(VirtAddr start, usize count, PhysAddr* physical)
+{
+    usize unmapped = 0;
+    {
+        SpinlockLocker locker(s_lock);
+        for (usize i = 0; i < count; ++i) {
+            auto old = page_table::unmap(s_kernel_root, start + i * kPageSize, table_virt);
+            physical[i] = old.is_error() ? 0 : old.value();
+            unmapped += old.is_error() ? 0 : 1;
+        }
+    }
+    if (unmapped)
+        smp::flush_tlb_range(start, count * kPageSize);
+    return unmapped;
 }
 
 ErrorOr<PhysAddr> translate(VirtAddr virt)
@@ -163,6 +203,7 @@ ErrorOr<VirtAddr> map_mmio(PhysAddr physical, usize size)
 {
     PhysAddr start = align_down(physical, kPageSize);
     PhysAddr end = align_up(physical + size, kPageSize);
+    SpinlockLocker locker(s_lock);
     for (int i = 0; i < s_mmio_mapping_count; ++i) {
         auto const& m = s_mmio_mappings[i];
         if (start >= m.phys && end <= m.phys + m.size)
@@ -173,7 +214,7 @@ ErrorOr<VirtAddr> map_mmio(PhysAddr physical, usize size)
     VirtAddr virt = s_mmio_next;
     page_table::Attributes device { .writable = true, .global = true, .uncached = true };
     for (PhysAddr p = start; p < end; p += kPageSize)
-        TRY(map_kernel_page(virt + (p - start), p, device));
+        TRY(map_kernel_page_locked(virt + (p - start), p, device));
     // A page of unmapped space between windows catches overruns.
     s_mmio_next += (end - start) + kPageSize;
     s_mmio_mappings[s_mmio_mapping_count++] = { start, end - start, virt };

@@ -1,6 +1,6 @@
 // SlabCache (mm/slab.h): slab layout, object allocation and the three slab
-// lists. Callers serialise (single CPU, never from an interrupt handler);
-// the SMP issue adds the lock.
+// lists. The public methods take the cache's lock; the private helpers run
+// with it held.
 #include <lib/log.h>
 #include <lib/string.h>
 #include <mm/slab.h>
@@ -164,6 +164,7 @@ void SlabCache::release_slab(Slab* slab)
 
 ErrorOr<void*> SlabCache::allocate()
 {
+    SpinlockLocker locker(m_lock);
     Slab* slab = m_partial.head ? m_partial.head : m_empty.head;
     if (!slab)
         slab = TRY(grow());
@@ -190,6 +191,7 @@ void SlabCache::free(void* object)
     VERIFY(frame != nullptr && frame->state == PageFrame::State::Slab);
     Slab* slab = frame->slab;
     VERIFY(slab->cache == this);
+    SpinlockLocker locker(m_lock);
 
     auto address = reinterpret_cast<uptr>(object);
     auto first = reinterpret_cast<uptr>(objects_of(slab));
@@ -214,12 +216,14 @@ void SlabCache::free(void* object)
 
 void SlabCache::release_empty_slabs()
 {
+    SpinlockLocker locker(m_lock);
     while (m_empty.head)
         release_slab(m_empty.head);
 }
 
 SlabCache::Stats SlabCache::stats() const
 {
+    SpinlockLocker locker(m_lock);
     usize slabs = m_partial.count + m_full.count + m_empty.count;
     return Stats {
         .objects_in_use = m_objects_in_use,
@@ -274,6 +278,7 @@ bool SlabCache::check_slab(Slab* slab, SlabList const& list) const
 
 bool SlabCache::check_invariants() const
 {
+    SpinlockLocker locker(m_lock);
     usize in_use = 0;
     SlabList const* lists[] = { &m_partial, &m_full, &m_empty };
     for (SlabList const* list : lists) {

@@ -12,11 +12,15 @@
 // A cache keeps at most one empty slab (the next allocation will want it);
 // any further slab that empties goes straight back to the page source.
 //
-// Locking: none yet. The kernel runs on one CPU and nothing here is called
-// from an interrupt handler; callers serialise. The SMP issue adds the lock.
+// Locking: each cache has its own spinlock, taken by allocate(), free(),
+// release_empty_slabs(), stats() and check_invariants(), so caches of
+// different sizes never contend and any CPU or interrupt handler may call
+// them. Lock order: a cache's lock, then the page source's (the page
+// allocator's) when a slab grows or shrinks.
 // Host-buildable: tests give it a PageSource over a host arena.
 #pragma once
 
+#include <arch/x86_64/spinlock.h>
 #include <lib/error_or.h>
 #include <lib/types.h>
 #include <mm/page_allocator.h>
@@ -101,6 +105,7 @@ private:
     SlabList m_full;
     SlabList m_empty;
     usize m_objects_in_use { 0 };
+    mutable Spinlock m_lock { "slab cache" };
 };
 
 }

@@ -36,8 +36,8 @@ u64 s_realtime_at_boot;
 void tick_interrupt(InterruptFrame&)
 {
     s_ticks.fetch_add(1, std::memory_order_relaxed);
-    // Acknowledge first: the hook may switch to another thread, and the tick
-    // must keep coming while that thread runs.
+    // Acknowledge first: the scheduler may switch to another thread on this
+    // interrupt's way out, and that thread must get timer interrupts too.
     apic::end_of_interrupt();
     if (auto hook = s_tick_hook.load(std::memory_order_acquire))
         hook();

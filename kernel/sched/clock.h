@@ -1,10 +1,14 @@
 // The system clock (CONCEPTS A7 timer, B2 time sharing): monotonic time since
-// the kernel started, the periodic tick that drives time slices, wall-clock
-// time at boot, and short busy waits.
+// the kernel started, the local APIC timer interrupt, wall-clock time at
+// boot, and short busy waits.
 //
 // Sources: the TSC, calibrated against the PIT, for time (nanosecond
-// resolution); the local APIC timer for the tick. On a CPU without a TSC,
-// time advances one tick at a time instead.
+// resolution); the local APIC timer for interrupts. From init() until the
+// scheduler starts, the LAPIC timer ticks periodically; sched::init() then
+// turns it one-shot, programmed per event (a timer's deadline, the end of a
+// time slice: sched/timer.h), so an idle CPU takes no interrupts at all. On
+// a CPU without a TSC the periodic tick stays and time advances one tick at
+// a time.
 //
 // Callers: kernel_main (init, after apic::init), the scheduler (set_tick_hook,
 // ticks), drivers/rtc (set_realtime_at_boot), the log (monotonic_ns as its
@@ -34,14 +38,16 @@ void init();
 
 // Nanoseconds since the kernel was entered; never decreases.
 u64 monotonic_ns();
-// Tick interrupts since init().
+// LAPIC timer interrupts since init(), all CPUs: the periodic ticks before
+// the scheduler starts, then one-shot events.
 u64 ticks();
-u32 tick_hz();
+u32 tick_hz(); // the periodic rate (before the scheduler, or without a TSC)
 u64 tsc_hz(); // 0 when the TSC is not the time source
 
-// Called from the tick interrupt, after the interrupt is acknowledged, with
-// interrupts off. The scheduler sets it to count down time slices; it may
-// switch threads.
+// Called from every LAPIC timer interrupt, after it is acknowledged, with
+// interrupts off. The scheduler sets it to run its timers and check time
+// slices (sched/scheduler.cpp); a switch it asks for happens on the
+// interrupt's way out.
 using TickHook = void (*)();
 void set_tick_hook(TickHook hook);
 

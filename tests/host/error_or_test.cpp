@@ -64,3 +64,18 @@ TEST(ErrorOr, reading_the_value_of_an_error_is_a_verify_failure)
 }
 
 }
+
+namespace {
+
+TEST(ErrorOr, move_assignment_replaces_value_or_error)
+{
+    ErrorOr<std::unique_ptr<int>> r = Error::from_errno(ENOENT);
+    r = ErrorOr<std::unique_ptr<int>>(std::make_unique<int>(9));
+    ASSERT_FALSE(r.is_error());
+    EXPECT_EQ(*r.value(), 9);
+    r = ErrorOr<std::unique_ptr<int>>(Error::from_errno(EIO));
+    ASSERT_TRUE(r.is_error());
+    EXPECT_EQ(r.error().code(), EIO);
+}
+
+}

@@ -46,6 +46,7 @@ constexpr u32 kLvtDeliveryNmi = 4 << 8;
 constexpr u32 kTimerPeriodic = 1 << 17;
 constexpr u32 kDivideBy16 = 0x3;
 
+constexpr u32 kIcrDeliveryNmi = 4 << 8;
 constexpr u32 kIcrDeliveryInit = 5 << 8;
 constexpr u32 kIcrDeliveryStartup = 6 << 8;
 constexpr u32 kIcrDeliveryPending = 1 << 12;
@@ -348,5 +349,6 @@ void send_ipi_to_others(u8 vector) { send_icr(0, kIcrAllExcludingSelf | kIcrAsse
 // processor is woken; the SMP start-up owns the delays between them.
 void send_init(u32 apic_id) { send_icr(apic_id, kIcrDeliveryInit | kIcrAssert); }
 void send_startup(u32 apic_id, u8 start_page) { send_icr(apic_id, kIcrDeliveryStartup | kIcrAssert | start_page); }
+void send_nmi(u32 apic_id) { send_icr(apic_id, kIcrDeliveryNmi | kIcrAssert); }
 
 }

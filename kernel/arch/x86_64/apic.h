@@ -4,8 +4,8 @@
 //
 // Callers: kernel_main (init), sched/clock.cpp (calibrate, periodic tick,
 // one-shot timers), every IRQ handler (end_of_interrupt), arch/x86_64/ioapic
-// (id of the CPU to route to) and, later, the SMP bring-up (IPIs,
-// init_on_this_cpu on each application processor).
+// (id of the CPU to route to) and arch/x86_64/smp.cpp (INIT/SIPI, IPIs,
+// NMIs, init_on_this_cpu on each application processor).
 #pragma once
 
 #include <lib/types.h>
@@ -49,6 +49,9 @@ void send_ipi(u32 apic_id, u8 vector);
 void send_ipi_to_others(u8 vector);
 void send_init(u32 apic_id);
 void send_startup(u32 apic_id, u8 start_page); // real-mode entry at start_page << 12
+// A non-maskable interrupt (vector 2) to one CPU: reaches it even while it
+// runs with interrupts off (the SMP code's stop and fallback shoot-down).
+void send_nmi(u32 apic_id);
 
 // Spurious interrupts seen on vector 0xFF (they need no EOI).
 u64 spurious_count();

@@ -2,6 +2,7 @@
 // (gdt::init for the boot CPU) and later by the SMP start-up code.
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/gdt.h>
+#include <arch/x86_64/percpu.h>
 #include <lib/log.h>
 
 namespace gdt {
@@ -33,7 +34,7 @@ static_assert(kKernelData32 == 0x00cf92000000ffffull);
 
 constexpr u64 kTssTypeAvailable = 0x9ull << 40; // 64-bit TSS, not busy
 
-// One CPU's IST stacks. Static for the boot CPU; application processors will
+// One CPU's IST stacks. Static for the boot CPU; application processors
 // get theirs from the kernel-stack allocator.
 struct alignas(16) IstStack {
     u8 bytes[kIstStackSize];
@@ -43,9 +44,6 @@ IstStack s_boot_nmi_stack;
 IstStack s_boot_machine_check_stack;
 
 CpuTables s_boot_tables;
-// The tables of the CPU running this code. One CPU for now: per-CPU data
-// (reached through GS) replaces this pointer with the SMP work.
-CpuTables* s_current = &s_boot_tables;
 
 VirtAddr top_of(IstStack& stack) { return reinterpret_cast<VirtAddr>(stack.bytes + sizeof(stack.bytes)); }
 
@@ -122,15 +120,20 @@ void init()
             top_of(s_boot_machine_check_stack),
         });
     load(s_boot_tables);
-    s_current = &s_boot_tables;
     log_info("gdt: loaded (kernel CS %#x, user CS %#x, TSS %#x with IST stacks for #DF, NMI, #MC)", kKernelCode,
         kUserCode64, kTss);
 }
 
 void set_kernel_stack(CpuTables& tables, VirtAddr top) { tables.m_tss.rsp[0] = top; }
 
-void set_kernel_stack(VirtAddr top) { set_kernel_stack(*s_current, top); }
+void set_kernel_stack(VirtAddr top) { set_kernel_stack(current(), top); }
 
-CpuTables& current() { return *s_current; }
+// Each CPU's block (percpu.h) names its tables; before the boot CPU's block
+// is filled in, only the boot CPU runs and its tables are the static ones.
+CpuTables& current()
+{
+    CpuTables* tables = this_cpu().tables;
+    return tables ? *tables : s_boot_tables;
+}
 
 }

@@ -5,6 +5,7 @@
 // set_end_of_interrupt), the memory manager (set_exception_handler).
 #include <arch/x86_64/gdt.h>
 #include <arch/x86_64/interrupts.h>
+#include <arch/x86_64/percpu.h>
 #include <lib/log.h>
 
 extern "C" const u64 interrupt_entry_table[256];
@@ -34,6 +35,7 @@ alignas(16) IdtGate s_idt[256];
 Handler s_handlers[256];
 ExceptionHandler s_exception_handlers[kExceptionCount];
 EndOfInterrupt s_end_of_interrupt;
+ReturnHook s_return_hook;
 u64 s_reported_unhandled[256 / 64]; // one bit per vector: logged already
 
 struct PACKED DescriptorTablePointer {
@@ -121,6 +123,8 @@ void set_exception_handler(u8 vector, ExceptionHandler handler)
 
 void set_end_of_interrupt(EndOfInterrupt eoi) { s_end_of_interrupt = eoi; }
 
+void set_return_hook(ReturnHook hook) { __atomic_store_n(&s_return_hook, hook, __ATOMIC_RELEASE); }
+
 ExceptionHandler exception_handler(u8 vector)
 {
     return vector < kExceptionCount ? s_exception_handlers[vector] : nullptr;
@@ -128,7 +132,7 @@ ExceptionHandler exception_handler(u8 vector)
 
 }
 
-extern "C" void interrupt_dispatch(InterruptFrame* frame)
+static void dispatch_to_handler(InterruptFrame* frame)
 {
     u64 vector = frame->vector;
     if (vector < interrupts::kExceptionCount) {
@@ -140,4 +144,30 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame)
         return;
     }
     interrupts::handle_unregistered(*frame);
+}
+
+extern "C" void interrupt_dispatch(InterruptFrame* frame)
+{
+    u64 vector = frame->vector;
+    // NMI, #DF and #MC run on IST stacks: nothing may switch threads there
+    // (the stack is this CPU's, not the thread's), so they skip the hook.
+    bool on_ist = vector == interrupts::kNmi || vector == interrupts::kDoubleFault
+        || vector == interrupts::kMachineCheck;
+    if (on_ist) {
+        dispatch_to_handler(frame);
+        return;
+    }
+    // Interrupt context is the handling of an interrupt (vector 32 and
+    // up); an exception runs in the context of the code that raised it (a
+    // page fault may sleep, say).
+    if (vector >= interrupts::kExceptionCount) {
+        Cpu& cpu = this_cpu();
+        ++cpu.interrupt_depth;
+        dispatch_to_handler(frame);
+        --cpu.interrupt_depth;
+    } else {
+        dispatch_to_handler(frame);
+    }
+    if (auto hook = __atomic_load_n(&interrupts::s_return_hook, __ATOMIC_ACQUIRE))
+        hook(*frame);
 }

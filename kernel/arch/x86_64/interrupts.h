@@ -77,6 +77,13 @@ void set_exception_handler(u8 vector, ExceptionHandler handler);
 // How an interrupt nobody registered is acknowledged: the interrupt
 // controller code (apic::init) installs its end-of-interrupt here.
 void set_end_of_interrupt(EndOfInterrupt eoi);
+// Called on the way out of every interrupt and exception that runs on the
+// interrupted stack (all but NMI, #DF, #MC, which have IST stacks), after
+// the handler, with interrupts off: the scheduler preempts there
+// (sched::init registers it; arch does not include sched). The frame's
+// rflags tells whether the interrupted code had interrupts on.
+using ReturnHook = void (*)(InterruptFrame& frame);
+void set_return_hook(ReturnHook hook);
 
 // How many faults were recovered through the exception fixup table
 // (arch/x86_64/probe.h) since boot.

@@ -21,6 +21,8 @@
 #ifndef HANEUL_HOST
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
+#else
+#include <sched.h>
 #endif
 
 class Spinlock {
@@ -45,6 +47,10 @@ public:
         while (m_serving.load(std::memory_order_acquire) != ticket) {
 #ifndef HANEUL_HOST
             cpu::pause();
+#else
+            // Host threads are preemptible: let the holder run rather
+            // than burn this thread's whole time slice.
+            sched_yield();
 #endif
         }
 #ifndef HANEUL_HOST

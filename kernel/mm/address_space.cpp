@@ -1,0 +1,469 @@
+// AddressSpace; see address_space.h.
+//
+// Page-table entries of the user half follow the VMA they belong to:
+// present with the user bit, writable only where the area allows writing
+// and, for private memory, only while this address space holds the page
+// alone (refcount 1) — a shared private page is read-only until written,
+// which is copy-on-write. PROT_NONE areas have no entries at all.
+//
+// TLB: an entry that loses rights is flushed at once on this CPU; other
+// CPUs running threads of the same process are flushed after the lock is
+// dropped (a CPU spinning on this lock with interrupts off could not answer
+// the shoot-down IPI).
+#include <arch/x86_64/cpu.h>
+#include <lib/log.h>
+#include <lib/string.h>
+#include <mm/address_space.h>
+#include <mm/layout.h>
+#include <mm/page_ref.h>
+#include <mm/paging.h>
+#include <new>
+
+namespace smp {
+[[gnu::weak]] void flush_tlb_range(VirtAddr start, usize length);
+}
+
+namespace mm {
+
+namespace {
+
+u64* table_virt(PhysAddr p) { return phys_to_virt<u64>(p); }
+
+constexpr u64 kStackGuardGap = 256 * kPageSize; // Linux's stack_guard_gap: 1 MiB
+constexpr usize kStackGrowthLimit = 64 * KiB * 1024; // how far below the stack one fault may reach
+
+void free_user_tables(PhysAddr table, int level)
+{
+    u64* entries = table_virt(table);
+    for (int i = 0; i < 512; ++i) {
+        u64 e = entries[i];
+        if (!(e & page_table::kPresent))
+            continue;
+        PhysAddr next = e & page_table::kAddressMask;
+        if (level > 1)
+            free_user_tables(next, level - 1);
+        else
+            page_unref(next);
+    }
+    page_allocator().free(table, 0);
+}
+
+void remote_flush(VirtAddr start, usize size)
+{
+    if (&smp::flush_tlb_range && size)
+        smp::flush_tlb_range(start, size);
+}
+
+}
+
+ErrorOr<RefPtr<AddressSpace>> AddressSpace::create()
+{
+    PhysAddr root = TRY(allocate_table_page());
+    // The kernel half: the same top-level entries as every other address
+    // space (paging.cpp populated them all at boot, so they never change).
+    u64* mine = table_virt(root);
+    u64* kernel = table_virt(kernel_root());
+    for (int i = 256; i < 512; ++i)
+        mine[i] = kernel[i];
+    auto* space = new (std::nothrow) AddressSpace(root);
+    if (!space) {
+        page_allocator().free(root, 0);
+        return Error::from_errno(ENOMEM);
+    }
+    return adopt_ref(space);
+}
+
+AddressSpace::~AddressSpace()
+{
+    VERIFY((cpu::read_cr3() & page_table::kAddressMask) != m_root);
+    u64* entries = table_virt(m_root);
+    for (int i = 0; i < 256; ++i) {
+        if (entries[i] & page_table::kPresent)
+            free_user_tables(entries[i] & page_table::kAddressMask, 3);
+    }
+    page_allocator().free(m_root, 0);
+}
+
+void AddressSpace::flush(VirtAddr start, usize size)
+{
+    if ((cpu::read_cr3() & page_table::kAddressMask) != m_root)
+        return;
+    if (size > 64 * kPageSize) {
+        cpu::write_cr3(cpu::read_cr3());
+        return;
+    }
+    for (VirtAddr at = start; at < start + size; at += kPageSize)
+        cpu::invlpg(at);
+}
+
+ErrorOr<void> AddressSpace::map_page(VirtAddr page, PhysAddr physical, Vma const& area, bool writable)
+{
+    page_table::Attributes attributes {
+        .writable = writable,
+        .user = true,
+        .executable = (area.prot & kProtExec) != 0,
+    };
+    TRY(page_table::map(m_root, page, physical, kPageSize, attributes, allocate_table_page, table_virt));
+    ++m_resident_pages;
+    return {};
+}
+
+bool AddressSpace::try_grow_stack(VirtAddr address)
+{
+    Vma* stack = m_areas.find_next(address);
+    if (!stack || !(stack->flags & kVmaGrowsDown) || address >= stack->start)
+        return false;
+    if (stack->start - address > kStackGrowthLimit)
+        return false;
+    VirtAddr new_start = align_down(address, kPageSize);
+    if (stack->end - new_start > kUserStackMaxSize)
+        return false;
+    // Keep a gap to whatever lies below, so a runaway stack faults instead
+    // of growing into the heap.
+    Vma* below = nullptr;
+    m_areas.for_each([&](Vma& area) {
+        if (area.end <= stack->start)
+            below = &area;
+    });
+    if (below && new_start < below->end + kStackGuardGap)
+        return false;
+    if (new_start < kUserLowest)
+        return false;
+    stack->start = new_start;
+    return true;
+}
+
+FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instruction_fetch, bool ignore_protection)
+{
+    VirtAddr page = align_down(address, kPageSize);
+    Vma* area = m_areas.find(address);
+    if (!area) {
+        if (!try_grow_stack(address))
+            return FaultResult::NoMapping;
+        area = m_areas.find(address);
+    }
+    if (!ignore_protection) {
+        if (!(area->prot & (kProtRead | kProtWrite | kProtExec)))
+            return FaultResult::AccessError;
+        if (write && !(area->prot & kProtWrite))
+            return FaultResult::AccessError;
+        if (instruction_fetch && !(area->prot & kProtExec))
+            return FaultResult::AccessError;
+    }
+    // `ignore_protection` (the kernel loading a program) needs a private,
+    // exclusively owned page to write through the direct map; the user's
+    // entry still gets exactly the rights of the area.
+    bool may_write = area->prot & kProtWrite;
+
+    u64* entry = page_table::find_entry(m_root, page, table_virt);
+    if (entry && (*entry & page_table::kPresent)) {
+        if (!write || (*entry & page_table::kWritable))
+            return FaultResult::Handled; // another thread of this process got here first
+        PhysAddr current = *entry & page_table::kAddressMask;
+        if (area->is_shared() || page_ref_count(current) == 1) {
+            if (!may_write)
+                return FaultResult::Handled; // the kernel's own write: the page is already exclusively ours
+            *entry |= page_table::kWritable; // sole owner: no copy needed
+        } else {
+            auto copy = page_allocator().allocate(0);
+            if (copy.is_error())
+                return FaultResult::OutOfMemory;
+            memcpy(phys_to_virt(copy.value()), phys_to_virt(current), kPageSize);
+            *entry = (*entry & ~(page_table::kAddressMask | page_table::kWritable)) | copy.value()
+                | (may_write ? page_table::kWritable : 0);
+            page_unref(current);
+        }
+        flush(page, kPageSize);
+        return FaultResult::Handled;
+    }
+
+    // Not present: fill it.
+    PhysAddr physical;
+    bool writable = false;
+    if (area->object) {
+        u64 index = (area->object_offset + (page - area->start)) / kPageSize;
+        auto object_page = area->object->get_page(index);
+        if (object_page.is_error())
+            return object_page.error().code() == ENOMEM ? FaultResult::OutOfMemory : FaultResult::BusError;
+        physical = object_page.value();
+        if (area->is_shared()) {
+            writable = may_write;
+        } else if (write) {
+            // A private mapping's first write: its own copy of the page.
+            // (Read faults map the object's page read-only: copy-on-write.)
+            auto copy = page_allocator().allocate(0);
+            if (copy.is_error()) {
+                page_unref(physical);
+                return FaultResult::OutOfMemory;
+            }
+            memcpy(phys_to_virt(copy.value()), phys_to_virt(physical), kPageSize);
+            page_unref(physical);
+            physical = copy.value();
+            writable = may_write;
+        }
+    } else {
+        auto zero = allocate_zeroed_page();
+        if (zero.is_error())
+            return FaultResult::OutOfMemory;
+        physical = zero.value();
+        writable = may_write;
+    }
+    if (map_page(page, physical, *area, writable).is_error()) {
+        page_unref(physical);
+        return FaultResult::OutOfMemory;
+    }
+    return FaultResult::Handled;
+}
+
+FaultResult AddressSpace::handle_fault(VirtAddr address, bool write, bool instruction_fetch)
+{
+    if (address >= kUserEnd)
+        return FaultResult::NoMapping;
+    FaultResult result;
+    {
+        SpinlockLocker locker(m_lock);
+        result = fault_locked(address, write, instruction_fetch, false);
+    }
+    // A copy-on-write break changed a translation other CPUs may cache.
+    if (result == FaultResult::Handled && write)
+        remote_flush(align_down(address, kPageSize), kPageSize);
+    return result;
+}
+
+void AddressSpace::drop_range(VirtAddr start, VirtAddr end)
+{
+    for (VirtAddr at = start; at < end; at += kPageSize) {
+        u64* entry = page_table::find_entry(m_root, at, table_virt);
+        if (!entry || !(*entry & page_table::kPresent))
+            continue;
+        PhysAddr physical = *entry & page_table::kAddressMask;
+        *entry = 0;
+        cpu::invlpg(at); // harmless if this space is not loaded here
+        page_unref(physical);
+        --m_resident_pages;
+    }
+}
+
+void AddressSpace::drop_callback(Vma const&, VirtAddr start, VirtAddr end, void* self)
+{
+    static_cast<AddressSpace*>(self)->drop_range(start, end);
+}
+
+void AddressSpace::reprotect_range(Vma const& area, VirtAddr start, VirtAddr end)
+{
+    for (VirtAddr at = start; at < end; at += kPageSize) {
+        u64* entry = page_table::find_entry(m_root, at, table_virt);
+        if (!entry || !(*entry & page_table::kPresent))
+            continue;
+        PhysAddr physical = *entry & page_table::kAddressMask;
+        if (!(area.prot & (kProtRead | kProtWrite | kProtExec))) {
+            // PROT_NONE: the page must keep its contents for a later
+            // mprotect, so it stays mapped but supervisor-only: every user
+            // access faults, and the fault handler sees PROT_NONE.
+            *entry = (*entry & ~(page_table::kUser | page_table::kWritable));
+        } else {
+            bool writable = (area.prot & kProtWrite) && (area.is_shared() || page_ref_count(physical) == 1);
+            page_table::Attributes a { .writable = writable, .user = true, .executable = (area.prot & kProtExec) != 0 };
+            *entry = physical | page_table::entry_bits(a, false);
+        }
+        cpu::invlpg(at);
+    }
+}
+
+void AddressSpace::reprotect_callback(Vma const& area, VirtAddr start, VirtAddr end, void* self)
+{
+    static_cast<AddressSpace*>(self)->reprotect_range(area, start, end);
+}
+
+ErrorOr<VirtAddr> AddressSpace::map(VirtAddr address, usize size, u32 prot, u32 flags, RefPtr<MemoryObject> object,
+    u64 object_offset, bool fixed, bool no_replace)
+{
+    if (size == 0)
+        return Error::from_errno(EINVAL);
+    size = align_up(size, kPageSize);
+    if (size > kUserHighest)
+        return Error::from_errno(ENOMEM);
+    VirtAddr start;
+    {
+        SpinlockLocker locker(m_lock);
+        if (fixed || no_replace) {
+            if (!is_aligned(address, kPageSize))
+                return Error::from_errno(EINVAL);
+            if (address < kUserLowest || address + size > kUserHighest || address + size < address)
+                return Error::from_errno(fixed ? EINVAL : ENOMEM);
+            if (!m_areas.is_free(address, size)) {
+                if (no_replace)
+                    return Error::from_errno(EEXIST);
+                TRY(m_areas.unmap(address, size, drop_callback, this));
+            }
+            start = address;
+        } else {
+            start = TRY(m_areas.find_free(size, address, kMmapBase));
+        }
+        TRY(m_areas.insert(start, size, prot, flags, std::move(object), object_offset));
+    }
+    if (fixed)
+        remote_flush(start, size);
+    return start;
+}
+
+ErrorOr<void> AddressSpace::unmap(VirtAddr address, usize size)
+{
+    if (!is_aligned(address, kPageSize) || size == 0 || address + size < address)
+        return Error::from_errno(EINVAL);
+    size = align_up(size, kPageSize);
+    {
+        SpinlockLocker locker(m_lock);
+        TRY(m_areas.unmap(address, size, drop_callback, this));
+    }
+    remote_flush(address, size);
+    return {};
+}
+
+ErrorOr<void> AddressSpace::protect(VirtAddr address, usize size, u32 prot)
+{
+    if (!is_aligned(address, kPageSize) || address + size < address)
+        return Error::from_errno(EINVAL);
+    if (size == 0)
+        return {};
+    size = align_up(size, kPageSize);
+    {
+        SpinlockLocker locker(m_lock);
+        TRY(m_areas.protect(address, size, prot, reprotect_callback, this));
+    }
+    remote_flush(address, size);
+    return {};
+}
+
+ErrorOr<void> AddressSpace::discard(VirtAddr address, usize size)
+{
+    if (!is_aligned(address, kPageSize))
+        return Error::from_errno(EINVAL);
+    size = align_up(size, kPageSize);
+    {
+        SpinlockLocker locker(m_lock);
+        for (VirtAddr at = address; at < address + size;) {
+            Vma* area = m_areas.find(at);
+            if (!area)
+                return Error::from_errno(ENOMEM);
+            VirtAddr end = area->end < address + size ? area->end : address + size;
+            drop_range(at, end); // shared pages live on in their object
+            at = end;
+        }
+    }
+    remote_flush(address, size);
+    return {};
+}
+
+void AddressSpace::set_brk_start(VirtAddr start)
+{
+    m_brk_start = m_brk = align_up(start, kPageSize);
+}
+
+ErrorOr<VirtAddr> AddressSpace::set_brk(VirtAddr new_brk)
+{
+    SpinlockLocker locker(m_lock);
+    if (new_brk < m_brk_start)
+        return m_brk; // Linux: brk(0) or a lower value just reports
+    VirtAddr old_top = align_up(m_brk, kPageSize);
+    VirtAddr new_top = align_up(new_brk, kPageSize);
+    if (new_top > old_top) {
+        if (!m_areas.is_free(old_top, new_top - old_top))
+            return m_brk; // would run into another mapping: refused, brk unchanged
+        auto inserted = m_areas.insert(old_top, new_top - old_top, kProtRead | kProtWrite, kVmaAnonymous | kVmaHeap);
+        if (inserted.is_error())
+            return m_brk;
+    } else if (new_top < old_top) {
+        TRY(m_areas.unmap(new_top, old_top - new_top, drop_callback, this));
+    }
+    m_brk = new_brk;
+    return m_brk;
+}
+
+ErrorOr<RefPtr<AddressSpace>> AddressSpace::fork()
+{
+    auto child = TRY(create());
+    SpinlockLocker locker(m_lock);
+    TRY(m_areas.clone_into(child->m_areas));
+    child->m_brk_start = m_brk_start;
+    child->m_brk = m_brk;
+    bool write_protected_any = false;
+    Error failure = Error::from_errno(0);
+    m_areas.for_each([&](Vma& area) {
+        for (VirtAddr at = area.start; at < area.end && !failure.code(); at += kPageSize) {
+            u64* entry = page_table::find_entry(m_root, at, table_virt);
+            if (!entry || !(*entry & page_table::kPresent))
+                continue;
+            PhysAddr physical = *entry & page_table::kAddressMask;
+            u64 bits = *entry & ~page_table::kAddressMask;
+            if (!area.is_shared() && (bits & page_table::kWritable)) {
+                // Copy-on-write: both sides read-only until one writes.
+                bits &= ~page_table::kWritable;
+                *entry = physical | bits;
+                write_protected_any = true;
+            }
+            page_ref(physical);
+            page_table::Attributes a {
+                .writable = (bits & page_table::kWritable) != 0,
+                .user = (bits & page_table::kUser) != 0,
+                .executable = !(bits & page_table::kNoExecute),
+            };
+            auto mapped = page_table::map(child->m_root, at, physical, kPageSize, a, allocate_table_page, table_virt);
+            if (mapped.is_error()) {
+                page_unref(physical);
+                failure = mapped.error(); // the child's destructor frees what it got
+                continue;
+            }
+            ++child->m_resident_pages;
+        }
+    });
+    if (write_protected_any)
+        flush(0, kUserEnd); // whole-TLB flush of this space on this CPU
+    locker.unlock();
+    if (write_protected_any)
+        remote_flush(kUserLowest, 65 * kPageSize); // > 64 pages: remote CPUs flush everything
+    if (failure.code())
+        return failure;
+    return child;
+}
+
+ErrorOr<void> AddressSpace::write_bytes(VirtAddr address, void const* data, usize size)
+{
+    auto const* from = static_cast<u8 const*>(data);
+    SpinlockLocker locker(m_lock);
+    while (size > 0) {
+        VirtAddr page = align_down(address, kPageSize);
+        usize offset = address - page;
+        usize chunk = kPageSize - offset < size ? kPageSize - offset : size;
+        if (fault_locked(address, true, false, true) != FaultResult::Handled)
+            return Error::from_errno(EFAULT);
+        u64* entry = page_table::find_entry(m_root, page, table_virt);
+        VERIFY(entry && (*entry & page_table::kPresent));
+        u8* target = phys_to_virt<u8>(*entry & page_table::kAddressMask) + offset;
+        if (from)
+            memcpy(target, from, chunk);
+        else
+            memset(target, 0, chunk);
+        if (from)
+            from += chunk;
+        address += chunk;
+        size -= chunk;
+    }
+    return {};
+}
+
+ErrorOr<void> AddressSpace::zero_bytes(VirtAddr address, usize size)
+{
+    return write_bytes(address, nullptr, size);
+}
+
+ErrorOr<PhysAddr> AddressSpace::translate(VirtAddr address)
+{
+    SpinlockLocker locker(m_lock);
+    u64* entry = page_table::find_entry(m_root, align_down(address, kPageSize), table_virt);
+    if (!entry || !(*entry & page_table::kPresent))
+        return Error::from_errno(EFAULT);
+    return (*entry & page_table::kAddressMask) + (address & (kPageSize - 1));
+}
+
+}

@@ -1,0 +1,160 @@
+// Self-tests of user address spaces (mm/address_space.cpp), driven from the
+// kernel without entering user mode: faults are handed to handle_fault()
+// directly and the resulting page tables inspected.
+#include <lib/selftest.h>
+#include <mm/address_space.h>
+#include <mm/layout.h>
+#include <mm/page_ref.h>
+#include <mm/paging.h>
+#include <mm/shared_memory.h>
+
+using namespace mm;
+
+namespace {
+
+constexpr VirtAddr kArea = 0x400000;
+
+u64* user_entry(AddressSpace& space, VirtAddr address)
+{
+    return page_table::find_entry(space.root(), address, [](PhysAddr p) { return phys_to_virt<u64>(p); });
+}
+
+u64 read_user_u64(AddressSpace& space, VirtAddr address)
+{
+    auto physical = space.translate(address);
+    return physical.is_error() ? ~0ull : *phys_to_virt<u64>(physical.value());
+}
+
+}
+
+KERNEL_TEST(address_space_demand_zero_and_protection_faults)
+{
+    u64 free_before = page_allocator().free_pages();
+    {
+        auto space = AddressSpace::create().release_value();
+        EXPECT(!space->map(kArea, 4 * kPageSize, kProtRead | kProtWrite, kVmaAnonymous, {}, 0, true, false).is_error());
+        EXPECT(space->translate(kArea).is_error()); // nothing until touched
+        EXPECT(space->handle_fault(kArea + 8, false, false) == FaultResult::Handled);
+        EXPECT_EQ(read_user_u64(*space, kArea), 0u); // a zero page
+        EXPECT(space->handle_fault(kArea - 1, false, false) == FaultResult::NoMapping);
+        EXPECT(space->handle_fault(kArea + 4 * kPageSize, true, false) == FaultResult::NoMapping);
+        EXPECT(space->handle_fault(kArea, false, true) == FaultResult::AccessError); // not executable
+        EXPECT(!space->map(0x800000, kPageSize, kProtRead, kVmaAnonymous, {}, 0, true, false).is_error());
+        EXPECT(space->handle_fault(0x800000, true, false) == FaultResult::AccessError);
+        EXPECT(!space->protect(kArea, kPageSize, 0).is_error());
+        EXPECT(space->handle_fault(kArea, false, false) == FaultResult::AccessError); // PROT_NONE
+        EXPECT(space->handle_fault(0x10, false, false) == FaultResult::NoMapping); // page 0 never maps
+        EXPECT(space->handle_fault(kUserEnd + 0x1000, false, false) == FaultResult::NoMapping);
+    }
+    EXPECT_EQ(page_allocator().free_pages(), free_before); // pages and tables all returned
+}
+
+KERNEL_TEST(address_space_fork_is_copy_on_write)
+{
+    u64 free_before = page_allocator().free_pages();
+    {
+        auto parent = AddressSpace::create().release_value();
+        EXPECT(!parent->map(kArea, kPageSize, kProtRead | kProtWrite, kVmaAnonymous, {}, 0, true, false).is_error());
+        EXPECT(parent->handle_fault(kArea, true, false) == FaultResult::Handled);
+        u64 value = 0x1234;
+        EXPECT(!parent->write_bytes(kArea, &value, 8).is_error());
+        PhysAddr shared_page = parent->translate(kArea).value();
+
+        auto child = parent->fork().release_value();
+        EXPECT_EQ(child->translate(kArea).value(), shared_page);
+        EXPECT_EQ(page_ref_count(shared_page), 2u);
+        EXPECT(!(*user_entry(*parent, kArea) & page_table::kWritable));
+        EXPECT(!(*user_entry(*child, kArea) & page_table::kWritable));
+
+        // The child writes: it gets its own copy with the old contents.
+        EXPECT(child->handle_fault(kArea, true, false) == FaultResult::Handled);
+        PhysAddr child_page = child->translate(kArea).value();
+        EXPECT(child_page != shared_page);
+        EXPECT_EQ(read_user_u64(*child, kArea), 0x1234u);
+        *phys_to_virt<u64>(child_page) = 0x5678;
+        EXPECT_EQ(read_user_u64(*parent, kArea), 0x1234u); // the parent sees its own value
+        EXPECT_EQ(page_ref_count(shared_page), 1u);
+
+        // The parent writes: sole owner now, so no copy, just write access.
+        EXPECT(parent->handle_fault(kArea, true, false) == FaultResult::Handled);
+        EXPECT_EQ(parent->translate(kArea).value(), shared_page);
+        EXPECT(*user_entry(*parent, kArea) & page_table::kWritable);
+    }
+    EXPECT_EQ(page_allocator().free_pages(), free_before);
+}
+
+KERNEL_TEST(address_space_shared_mapping_survives_fork)
+{
+    auto memory = SharedMemory::create(2 * kPageSize).release_value();
+    auto parent = AddressSpace::create().release_value();
+    EXPECT(!parent->map(kArea, 2 * kPageSize, kProtRead | kProtWrite, kVmaShared, memory, 0, true, false).is_error());
+    auto child = parent->fork().release_value();
+    EXPECT(child->handle_fault(kArea + kPageSize, true, false) == FaultResult::Handled);
+    EXPECT(parent->handle_fault(kArea + kPageSize, false, false) == FaultResult::Handled);
+    EXPECT_EQ(child->translate(kArea + kPageSize).value(), parent->translate(kArea + kPageSize).value());
+    *phys_to_virt<u64>(child->translate(kArea + kPageSize).value()) = 77;
+    EXPECT_EQ(read_user_u64(*parent, kArea + kPageSize), 77u);
+    EXPECT(*user_entry(*parent, kArea + kPageSize) & page_table::kWritable); // no copy-on-write for shared
+    EXPECT_EQ(memory->resident_pages(), 1u);
+    EXPECT(memory->get_page(2).is_error()); // past the end: SIGBUS territory
+}
+
+KERNEL_TEST(address_space_munmap_and_fixed_replace)
+{
+    auto space = AddressSpace::create().release_value();
+    EXPECT(!space->map(kArea, 8 * kPageSize, kProtRead | kProtWrite, kVmaAnonymous, {}, 0, true, false).is_error());
+    for (int i = 0; i < 8; ++i)
+        EXPECT(space->handle_fault(kArea + i * kPageSize, true, false) == FaultResult::Handled);
+    EXPECT_EQ(space->resident_pages(), 8u);
+    EXPECT(!space->unmap(kArea + 2 * kPageSize, 2 * kPageSize).is_error());
+    EXPECT_EQ(space->resident_pages(), 6u);
+    EXPECT(space->handle_fault(kArea + 2 * kPageSize, false, false) == FaultResult::NoMapping);
+    auto noreplace = space->map(kArea, kPageSize, kProtRead, kVmaAnonymous, {}, 0, false, true);
+    EXPECT(noreplace.is_error() && noreplace.error().code() == EEXIST);
+    EXPECT(!space->map(kArea, kPageSize, kProtRead, kVmaAnonymous, {}, 0, true, false).is_error());
+    EXPECT_EQ(space->resident_pages(), 5u); // MAP_FIXED dropped the old page
+    auto hinted = space->map(0, 3 * kPageSize, kProtRead, kVmaAnonymous, {}, 0, false, false);
+    EXPECT(!hinted.is_error());
+    EXPECT(hinted.value() < kMmapBase && hinted.value() > kArea);
+    EXPECT(space->unmap(kArea + 1, kPageSize).is_error());
+}
+
+KERNEL_TEST(address_space_brk_grows_and_shrinks)
+{
+    auto space = AddressSpace::create().release_value();
+    space->set_brk_start(0x600000 + 123);
+    VirtAddr start = space->brk();
+    EXPECT_EQ(start, 0x601000u);
+    EXPECT_EQ(space->set_brk(start + 3 * kPageSize + 5).value(), start + 3 * kPageSize + 5);
+    EXPECT(space->handle_fault(start + 3 * kPageSize, true, false) == FaultResult::Handled);
+    EXPECT_EQ(space->set_brk(start + kPageSize).value(), start + kPageSize);
+    EXPECT(space->handle_fault(start + 2 * kPageSize, false, false) == FaultResult::NoMapping);
+    EXPECT_EQ(space->set_brk(0).value(), start + kPageSize); // brk(0) reports
+    // A brk running into another mapping is refused, unchanged.
+    EXPECT(!space->map(start + 4 * kPageSize, kPageSize, kProtRead, kVmaAnonymous, {}, 0, true, false).is_error());
+    EXPECT_EQ(space->set_brk(start + 8 * kPageSize).value(), start + kPageSize);
+}
+
+KERNEL_TEST(address_space_stack_grows_down_with_a_limit)
+{
+    auto space = AddressSpace::create().release_value();
+    VirtAddr bottom = kUserStackTop - kUserStackInitialSize;
+    EXPECT(!space->map(bottom, kUserStackInitialSize, kProtRead | kProtWrite, kVmaAnonymous | kVmaGrowsDown | kVmaStack,
+                     {}, 0, true, false).is_error());
+    EXPECT(space->handle_fault(bottom - 100, true, false) == FaultResult::Handled); // just below: grows
+    EXPECT(space->areas().find(bottom - 100) != nullptr);
+    EXPECT(space->handle_fault(kUserStackTop - kUserStackMaxSize - kPageSize, true, false) == FaultResult::NoMapping);
+}
+
+KERNEL_TEST(address_space_kernel_writes_keep_user_protection)
+{
+    auto space = AddressSpace::create().release_value();
+    EXPECT(!space->map(kArea, kPageSize, kProtRead | kProtExec, kVmaAnonymous, {}, 0, true, false).is_error());
+    u64 code = 0xc3c3c3c3c3c3c3c3ull;
+    EXPECT(!space->write_bytes(kArea + 16, &code, 8).is_error()); // loading a program's text
+    EXPECT_EQ(read_user_u64(*space, kArea + 16), code);
+    u64* entry = user_entry(*space, kArea);
+    EXPECT(entry && !(*entry & page_table::kWritable)); // the user still cannot write it
+    EXPECT(!(*entry & page_table::kNoExecute));
+    EXPECT(space->handle_fault(kArea, true, false) == FaultResult::AccessError);
+}

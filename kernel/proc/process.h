@@ -1,0 +1,243 @@
+// The process (PCB, CONCEPTS C3): what the kernel knows about one running
+// program apart from its threads' machine state. A process owns one or more
+// threads (sched/thread.h, the TCB: kernel stack, registers, scheduling
+// state), an address space, credentials, open files, and its place in the
+// process tree. The scheduler never sees a Process: a thread's `owner` is
+// opaque to it (STYLE.md layering); this directory builds on sched/.
+//
+// Every process sits on one kernel list (C3) from creation until it is
+// reaped; process_table.cpp prints it and /proc will read it.
+//
+// Kernel processes: processes whose threads run only in ring 0 (address
+// space root 0, credentials all 0, no files). PID 0 stands for the per-CPU
+// idle tasks (C2): one process "idle" holding every CPU's idle thread, the
+// root of the process tree. PID 1 is reserved at boot for init, which the
+// user-mode issue creates; kernel processes start at PID 2 (kmain first). Kernel daemons (C1) such as the scheduler's
+// reaper are kernel processes of their own, as in Linux's `ps` (where they
+// show as [kthreadd], [ksoftirqd/0]...).
+//
+// Life cycle (set_state() checks every transition, CONCEPTS C9):
+//   New -> Live        built and linked; its first thread is started
+//   Live -> Zombie     its last thread exited: exit status kept, threads
+//                      gone, still on the list and holding its PID
+//   Zombie -> Dead     reaped: off the list, PID released, freed once the
+//                      last reference goes
+// Whether a live process shows as running, sleeping or stopped mirrors its
+// threads (run_state()). Kernel processes are reaped as soon as they become
+// zombies (Linux's kernel threads are too: kthreadd ignores SIGCHLD). The
+// user-mode issue adds wait(): a user process stays a zombie until its
+// parent reaps it, and exit re-parents children to init (PID 1), which
+// reparent_children() here already does (to PID 0 while no init exists).
+//
+// Locking: one mutex, the process lock (process::lock()), guards the list,
+// every process's family links (parent, children, group, session), thread
+// list and state, like Linux's tasklist_lock. Lock order: the process lock
+// before any scheduler spinlock; never the other way (the scheduler calls
+// up into proc/ only through its reap hook, holding no lock). Fields
+// written only while the process is built (name, kernel flag) are read
+// without it.
+#pragma once
+
+#include <atomic>
+#include <lib/error_or.h>
+#include <lib/intrusive_list.h>
+#include <lib/types.h>
+#include <proc/pid.h>
+#include <proc/thread_snapshot.h>
+#include <sched/thread.h>
+#include <sched/condition_variable.h>
+#include <security/credentials.h>
+
+class Process;
+struct ProcessManager;
+
+// The open-file table (fs/vfs/fd_table.h) arrives with the file-system
+// issue; the PCB keeps its slot (nullptr until then, and for kernel
+// processes).
+namespace vfs {
+class FdTable;
+}
+
+enum class ProcessState : u8 {
+    New,
+    Live,
+    Zombie,
+    Dead,
+};
+
+// What ps shows for a process: derived from its threads while it is live.
+enum class ProcessRunState : u8 {
+    New,      // built, not started
+    Running,  // some thread running or ready to run (R)
+    Sleeping, // every thread waiting (S)
+    Stopped,  // every thread stopped (T)
+    Zombie,   // exited, not yet reaped (Z)
+    Dead,     // reaped (X)
+};
+
+const char* process_state_name(ProcessState);
+char process_run_state_letter(ProcessRunState);
+
+// One thread's membership of a process: the process's thread list is made
+// of these (Thread itself belongs to sched/ and carries no proc/ links).
+// It also carries the entry point the thread starts in.
+struct ProcessThread {
+    IntrusiveListNode node;
+    Thread* thread { nullptr };
+    Process* process { nullptr };
+    void (*entry)(void*) { nullptr };
+    void* argument { nullptr };
+};
+
+class Process {
+public:
+    pid_t pid() const { return m_pid; }
+    const char* name() const { return m_name; }
+    bool is_kernel_process() const { return m_is_kernel; }
+
+    // Under the process lock:
+    Process* parent() const { return m_parent; }
+    pid_t parent_pid() const { return m_parent ? m_parent->m_pid : 0; }
+    pid_t process_group() const { return m_pgid; }
+    pid_t session() const { return m_sid; }
+    ProcessState state() const { return m_state; }
+    // What ps shows, from a snapshot of the threads (thread_snapshot.h).
+    ProcessRunState run_state(ThreadSnapshots const&) const;
+    usize thread_count() const { return m_threads.size(); }
+    usize child_count() const { return m_children.size(); }
+    int exit_status() const { return m_exit_status; }
+    Credentials const& credentials() const { return m_credentials; }
+    PhysAddr address_space_root() const { return m_address_space_root; }
+    vfs::FdTable* files() const { return m_files; }
+    u64 started_ns() const { return m_started_ns; }
+
+    // CPU accounting: the sum over its threads, live (from the snapshot)
+    // and exited.
+    struct Times {
+        u64 user_ns;
+        u64 system_ns;
+        u64 voluntary_switches;
+        u64 involuntary_switches;
+    };
+    Times times(ThreadSnapshots const&) const;
+
+    // Calls `callback(member)` for each ProcessThread, under the process
+    // lock (which the caller holds). Read a member's thread through a
+    // ThreadSnapshots: sched/'s own threads may exit at any time.
+    template<typename Callback>
+    void for_each_thread(Callback callback) const
+    {
+        for (auto const& member : m_threads)
+            callback(member);
+    }
+    template<typename Callback>
+    void for_each_child(Callback callback) const
+    {
+        for (auto const& child : m_children)
+            callback(child);
+    }
+
+    // Another kernel thread in this live process, started at once. It ends
+    // by returning from `entry` or through process::exit_current_thread().
+    // ESRCH once the process has exited.
+    ErrorOr<Thread*> add_kernel_thread(const char* name, void (*entry)(void*), void* argument);
+    // Sleeps until the process is a zombie (or reaped); returns its exit
+    // status, or ETIMEDOUT at `deadline_ns` (0: no deadline). The caller
+    // holds a reference.
+    ErrorOr<int> wait_for_exit(u64 deadline_ns = 0);
+
+    // References keep the PCB's memory valid (not the process alive): one
+    // is held while the process is live, creators and waiters hold theirs.
+    void ref() { m_ref_count.fetch_add(1, std::memory_order_relaxed); }
+    void unref();
+
+private:
+    friend struct ProcessManager; // process.cpp: creation, exit, reaping
+
+    Process() = default;
+    ~Process() = default;
+
+    pid_t m_pid { -1 };
+    char m_name[16] {}; // Linux's TASK_COMM_LEN
+    bool m_is_kernel { true };
+    ProcessState m_state { ProcessState::New };
+    std::atomic<u32> m_ref_count { 1 };
+
+    // The process tree and job control (sessions and groups arrive with
+    // the tty issue; a kernel process is in session 0, group 0).
+    Process* m_parent { nullptr };
+    IntrusiveListNode m_sibling_node; // on the parent's m_children
+    IntrusiveList<Process, &Process::m_sibling_node> m_children;
+    pid_t m_pgid { 0 };
+    pid_t m_sid { 0 };
+
+    IntrusiveListNode m_list_node; // on the global process list
+    IntrusiveList<ProcessThread, &ProcessThread::node> m_threads;
+
+    PhysAddr m_address_space_root { 0 }; // CR3 of its address space; 0: the kernel's
+    Credentials m_credentials {}; // security/credentials.h: all 0 (root) for kernel processes
+    vfs::FdTable* m_files { nullptr };
+    int m_exit_status { 0 };
+    u64 m_started_ns { 0 };
+    Times m_exited_threads {}; // accounting of threads that have exited
+    ConditionVariable m_exited { "process exit" }; // wait_for_exit() sleeps here
+};
+
+
+namespace process {
+
+// Boot, after sched::init(): the PID allocator, the PID 0 process of the
+// idle tasks, and kernel processes for the threads the scheduler started
+// itself (kmain, its daemons).
+void init();
+bool is_initialized();
+
+// A kernel process named `name` whose one kernel thread (same name) runs
+// `entry(argument)`, started at once. The caller holds a reference
+// (unref() when done with the pointer). Its parent is the calling thread's
+// process (PID 0 if it has none).
+ErrorOr<Process*> create_kernel_process(const char* name, void (*entry)(void*), void* argument);
+// The same for a daemon nobody waits for: returns its PID.
+ErrorOr<pid_t> spawn_kernel_process(const char* name, void (*entry)(void*), void* argument);
+
+// The process of the running thread; null for a thread outside every
+// process (sched/'s own threads until they are adopted, see below).
+Process* current();
+// The PID 0 process: the idle tasks, root of the process tree.
+Process& idle_process();
+
+// Ends the calling thread of a process (the process too, when it was the
+// last one, with `status` as its exit status). Returning from a process
+// thread's entry function comes here with status 0.
+[[noreturn]] void exit_current_thread(int status);
+
+// The process lock (see the top of this file).
+Mutex& lock();
+// Every process on the list, under the process lock, with a snapshot of
+// the threads taken under it: callback(process, snapshots). Takes the lock
+// (not to be called with it held) and first brings the list up to date
+// with the scheduler (sync_with_scheduler()).
+template<typename Callback>
+void for_each(Callback callback);
+void for_each_with_context(void (*callback)(Process&, ThreadSnapshots const&, void*), void* context);
+usize count();
+// A referenced process by PID, or ESRCH.
+ErrorOr<Process*> find(pid_t);
+
+// Threads that sched/ starts on its own, not through this file (every
+// CPU's idle thread, kmain, the reaper, threads of other subsystems' tests)
+// have no process at first. This gives each a kernel process (the idle
+// threads join PID 0). It runs at init and before every walk of the list;
+// such a thread leaves its process when sched/'s reaper frees it (the reap
+// hook, process.cpp). Takes the lock. ENOMEM if the snapshot cannot be taken.
+ErrorOr<void> sync_with_scheduler();
+
+}
+
+template<typename Callback>
+void process::for_each(Callback callback)
+{
+    for_each_with_context(
+        [](Process& p, ThreadSnapshots const& threads, void* context) { (*static_cast<Callback*>(context))(p, threads); },
+        &callback);
+}

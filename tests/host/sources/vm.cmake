@@ -1,0 +1,1 @@
+list(APPEND HOST_KERNEL_SOURCES ${CMAKE_SOURCE_DIR}/kernel/mm/vm_area.cpp)
