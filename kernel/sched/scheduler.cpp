@@ -15,8 +15,8 @@
 // interrupt sets need_resched; the switch happens on the interrupt's way
 // out), and a wake-up of a better thread (wake_thread sets need_resched on
 // its CPU; on this CPU the switch happens at once if the waker may be
-// preempted, else at the next preemption point; another CPU gets a
-// reschedule IPI).
+// preempted, else on a self-IPI taken the moment the waker's spinlock is
+// released; another CPU gets a reschedule IPI).
 //
 // Preemption happens only where it is safe: on the way out of an interrupt
 // whose interrupted code had interrupts on, with this CPU's preempt_count

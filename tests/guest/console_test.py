@@ -7,7 +7,8 @@ what a person at the console sees.
 - characters typed on the serial line are echoed back;
 - keys pressed on the PS/2 keyboard (through QEMU's monitor `sendkey`) are
   echoed on the console too;
-- the kernel stays responsive: a second line typed later is echoed as well.
+- the kernel monitor answers at its prompt (`ps` lists the kernel daemons);
+- the kernel stays responsive: a line typed later is echoed as well.
 
 Prints the wall time from QEMU's start to the banner (not asserted: speed is
 measured by benchmarks, not tests).
@@ -23,6 +24,8 @@ import pexpect
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import qemu  # noqa: E402
+
+PROMPT = "haneul-kmon> "
 
 BOOT_STEPS = [
     r"memory map: \[",
@@ -78,19 +81,29 @@ def main():
         for step in BOOT_STEPS:
             child.expect(step)
         banner_at = time.monotonic() - started
-        child.expect(r"\n\s*\n") # the blank line after the banner: boot is over
+        # Boot is over when the kernel monitor (tty/kernel_monitor.cpp) asks.
+        child.expect(PROMPT)
 
         child.send("hello haneul\r")
         child.expect("hello haneul")
+        child.expect(PROMPT) # its answer to an unknown command, then a new prompt
 
         monitor = Monitor(monitor_path)
         for key in ["h", "a", "n", "e", "u", "l", "shift-1"]:
             monitor.command(f"sendkey {key}")
         child.expect("haneul!")
+        child.send("\r")
+        child.expect(PROMPT)
+
+        # The monitor's process table lists the kernel daemons (CONCEPTS C1, C3).
+        child.send("ps\r")
+        child.expect("kreaper")
+        child.expect(PROMPT)
 
         time.sleep(0.5)
         child.send("still here\r")
         child.expect("still here")
+        child.expect(PROMPT)
         monitor.command("quit")
         child.expect(pexpect.EOF)
     except (pexpect.TIMEOUT, pexpect.EOF) as error:
