@@ -308,7 +308,12 @@ bool nmi_handler(InterruptFrame&)
     auto& mine = s_requests[this_cpu_id()];
     u64 sent = mine.nmis_sent.load(std::memory_order_acquire);
     u64 claimed = mine.nmis_claimed.load(std::memory_order_relaxed);
-    bool ours = sent != claimed && mine.nmis_claimed.compare_exchange_strong(claimed, sent);
+    // One claim per NMI: a second NMI that arrived during this handler is
+    // latched by the CPU and claims the next one. (An NMI absorbed while
+    // one was latched leaves a claim over; it excuses one later NMI.)
+    bool ours = false;
+    while (claimed < sent && !ours)
+        ours = mine.nmis_claimed.compare_exchange_weak(claimed, claimed + 1, std::memory_order_acq_rel);
     service_tlb(this_cpu_id());
     return ours;
 }
@@ -772,11 +777,13 @@ void flush_tlb_range(VirtAddr start, usize length)
     u64 escalate_at = ktime::monotonic_ns() + kEscalateToNmiNs;
     while (s_tlb_pending.load(std::memory_order_acquire) != 0) {
         cpu::pause();
-        if (!use_nmi && ktime::monotonic_ns() > escalate_at) {
+        if (ktime::monotonic_ns() > escalate_at) {
             // A target still silent may be spinning, interrupts off, on a
             // lock whose holder waits for this shoot-down (through some
-            // other CPU): an NMI reaches it there. Once is enough.
-            use_nmi = true;
+            // other CPU): an NMI reaches it there. An NMI that arrives while
+            // the target is still in the handler of an earlier one can be
+            // absorbed, so silent targets get another every interval.
+            escalate_at = ktime::monotonic_ns() + kEscalateToNmiNs;
             for (u64 rest = targets; rest; rest &= rest - 1) {
                 u32 cpu = static_cast<u32>(__builtin_ctzll(rest));
                 if (s_requests[cpu].tlb_generation_seen.load(std::memory_order_acquire) != generation)
