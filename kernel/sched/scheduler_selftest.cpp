@@ -592,7 +592,7 @@ KERNEL_TEST(sleep_ends_no_earlier_than_asked_and_soon_after)
     constexpr usize kCount = ARRAY_SIZE(durations) * kRepeats;
     u64 late[kCount];
     u64 median = ~0ull;
-    for (int round = 0; round < 3 && median >= 1 * kMs; ++round) {
+    for (int round = 0; round < 5 && median >= 2 * kMs; ++round) {
         usize count = 0;
         for (u64 duration : durations) {
             for (int i = 0; i < kRepeats; ++i) {
@@ -616,8 +616,11 @@ KERNEL_TEST(sleep_ends_no_earlier_than_asked_and_soon_after)
     }
     u64 before = now();
     sched::sleep_until(before - 1);
-    EXPECT(now() - before < 1 * kMs);
-    EXPECT(median < 1 * kMs);
+    EXPECT(now() - before < 5 * kMs);
+    // Half a 250 Hz tick: a sleep rounded to timer ticks would miss it, a
+    // one-shot timer meets it even with the emulator sharing a busy host
+    // (five tries, since a host that deschedules QEMU delays every wake-up).
+    EXPECT(median < 2 * kMs);
 }
 
 // A wait with a deadline that nobody ends returns ETIMEDOUT at the deadline,
