@@ -5,6 +5,19 @@
  */
 #define VEC(n) (0x80 + 32 * (n))
 
+/* All sixteen vector registers from/to a RegisterImage at \base:
+ * \insn is vmovdqu (ymm, AVX) or movdqu (xmm, SSE only). */
+.macro LOAD_VECTORS insn, kind, base
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    \insn VEC(\n)(\base), %\kind\n
+    .endr
+.endm
+.macro STORE_VECTORS insn, kind, base
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    \insn %\kind\n, VEC(\n)(\base)
+    .endr
+.endm
+
 .section .data
 .balign 4
 .global arch_register_test_stop
@@ -27,40 +40,10 @@ arch_register_test_spin:
     testl %edx, %edx
     jz 1f
 
-    vmovdqu VEC(0)(%rdi), %ymm0
-    vmovdqu VEC(1)(%rdi), %ymm1
-    vmovdqu VEC(2)(%rdi), %ymm2
-    vmovdqu VEC(3)(%rdi), %ymm3
-    vmovdqu VEC(4)(%rdi), %ymm4
-    vmovdqu VEC(5)(%rdi), %ymm5
-    vmovdqu VEC(6)(%rdi), %ymm6
-    vmovdqu VEC(7)(%rdi), %ymm7
-    vmovdqu VEC(8)(%rdi), %ymm8
-    vmovdqu VEC(9)(%rdi), %ymm9
-    vmovdqu VEC(10)(%rdi), %ymm10
-    vmovdqu VEC(11)(%rdi), %ymm11
-    vmovdqu VEC(12)(%rdi), %ymm12
-    vmovdqu VEC(13)(%rdi), %ymm13
-    vmovdqu VEC(14)(%rdi), %ymm14
-    vmovdqu VEC(15)(%rdi), %ymm15
+    LOAD_VECTORS vmovdqu, ymm, %rdi
     jmp 2f
 1:
-    movdqu VEC(0)(%rdi), %xmm0
-    movdqu VEC(1)(%rdi), %xmm1
-    movdqu VEC(2)(%rdi), %xmm2
-    movdqu VEC(3)(%rdi), %xmm3
-    movdqu VEC(4)(%rdi), %xmm4
-    movdqu VEC(5)(%rdi), %xmm5
-    movdqu VEC(6)(%rdi), %xmm6
-    movdqu VEC(7)(%rdi), %xmm7
-    movdqu VEC(8)(%rdi), %xmm8
-    movdqu VEC(9)(%rdi), %xmm9
-    movdqu VEC(10)(%rdi), %xmm10
-    movdqu VEC(11)(%rdi), %xmm11
-    movdqu VEC(12)(%rdi), %xmm12
-    movdqu VEC(13)(%rdi), %xmm13
-    movdqu VEC(14)(%rdi), %xmm14
-    movdqu VEC(15)(%rdi), %xmm15
+    LOAD_VECTORS movdqu, xmm, %rdi
 2:
     movq 0(%rdi), %rax
     movq 8(%rdi), %rbx
@@ -100,40 +83,10 @@ arch_register_test_spin:
     movq %rbx, 0(%rax)
     cmpl $0, 0(%rsp)
     je 4f
-    vmovdqu %ymm0, VEC(0)(%rax)
-    vmovdqu %ymm1, VEC(1)(%rax)
-    vmovdqu %ymm2, VEC(2)(%rax)
-    vmovdqu %ymm3, VEC(3)(%rax)
-    vmovdqu %ymm4, VEC(4)(%rax)
-    vmovdqu %ymm5, VEC(5)(%rax)
-    vmovdqu %ymm6, VEC(6)(%rax)
-    vmovdqu %ymm7, VEC(7)(%rax)
-    vmovdqu %ymm8, VEC(8)(%rax)
-    vmovdqu %ymm9, VEC(9)(%rax)
-    vmovdqu %ymm10, VEC(10)(%rax)
-    vmovdqu %ymm11, VEC(11)(%rax)
-    vmovdqu %ymm12, VEC(12)(%rax)
-    vmovdqu %ymm13, VEC(13)(%rax)
-    vmovdqu %ymm14, VEC(14)(%rax)
-    vmovdqu %ymm15, VEC(15)(%rax)
+    STORE_VECTORS vmovdqu, ymm, %rax
     jmp 5f
 4:
-    movdqu %xmm0, VEC(0)(%rax)
-    movdqu %xmm1, VEC(1)(%rax)
-    movdqu %xmm2, VEC(2)(%rax)
-    movdqu %xmm3, VEC(3)(%rax)
-    movdqu %xmm4, VEC(4)(%rax)
-    movdqu %xmm5, VEC(5)(%rax)
-    movdqu %xmm6, VEC(6)(%rax)
-    movdqu %xmm7, VEC(7)(%rax)
-    movdqu %xmm8, VEC(8)(%rax)
-    movdqu %xmm9, VEC(9)(%rax)
-    movdqu %xmm10, VEC(10)(%rax)
-    movdqu %xmm11, VEC(11)(%rax)
-    movdqu %xmm12, VEC(12)(%rax)
-    movdqu %xmm13, VEC(13)(%rax)
-    movdqu %xmm14, VEC(14)(%rax)
-    movdqu %xmm15, VEC(15)(%rax)
+    STORE_VECTORS movdqu, xmm, %rax
 5:  addq $16, %rsp
     popq %r15
     popq %r14
@@ -161,40 +114,10 @@ arch_register_test_yield:
     testl %edx, %edx
     jz 1f
 
-    vmovdqu VEC(0)(%rdi), %ymm0
-    vmovdqu VEC(1)(%rdi), %ymm1
-    vmovdqu VEC(2)(%rdi), %ymm2
-    vmovdqu VEC(3)(%rdi), %ymm3
-    vmovdqu VEC(4)(%rdi), %ymm4
-    vmovdqu VEC(5)(%rdi), %ymm5
-    vmovdqu VEC(6)(%rdi), %ymm6
-    vmovdqu VEC(7)(%rdi), %ymm7
-    vmovdqu VEC(8)(%rdi), %ymm8
-    vmovdqu VEC(9)(%rdi), %ymm9
-    vmovdqu VEC(10)(%rdi), %ymm10
-    vmovdqu VEC(11)(%rdi), %ymm11
-    vmovdqu VEC(12)(%rdi), %ymm12
-    vmovdqu VEC(13)(%rdi), %ymm13
-    vmovdqu VEC(14)(%rdi), %ymm14
-    vmovdqu VEC(15)(%rdi), %ymm15
+    LOAD_VECTORS vmovdqu, ymm, %rdi
     jmp 2f
 1:
-    movdqu VEC(0)(%rdi), %xmm0
-    movdqu VEC(1)(%rdi), %xmm1
-    movdqu VEC(2)(%rdi), %xmm2
-    movdqu VEC(3)(%rdi), %xmm3
-    movdqu VEC(4)(%rdi), %xmm4
-    movdqu VEC(5)(%rdi), %xmm5
-    movdqu VEC(6)(%rdi), %xmm6
-    movdqu VEC(7)(%rdi), %xmm7
-    movdqu VEC(8)(%rdi), %xmm8
-    movdqu VEC(9)(%rdi), %xmm9
-    movdqu VEC(10)(%rdi), %xmm10
-    movdqu VEC(11)(%rdi), %xmm11
-    movdqu VEC(12)(%rdi), %xmm12
-    movdqu VEC(13)(%rdi), %xmm13
-    movdqu VEC(14)(%rdi), %xmm14
-    movdqu VEC(15)(%rdi), %xmm15
+    LOAD_VECTORS movdqu, xmm, %rdi
 2:
     movq 8(%rdi), %rbx
     movq 48(%rdi), %rbp
@@ -212,40 +135,10 @@ arch_register_test_yield:
     movq %r15, 112(%rax)
     cmpl $0, 8(%rsp)
     je 4f
-    vmovdqu %ymm0, VEC(0)(%rax)
-    vmovdqu %ymm1, VEC(1)(%rax)
-    vmovdqu %ymm2, VEC(2)(%rax)
-    vmovdqu %ymm3, VEC(3)(%rax)
-    vmovdqu %ymm4, VEC(4)(%rax)
-    vmovdqu %ymm5, VEC(5)(%rax)
-    vmovdqu %ymm6, VEC(6)(%rax)
-    vmovdqu %ymm7, VEC(7)(%rax)
-    vmovdqu %ymm8, VEC(8)(%rax)
-    vmovdqu %ymm9, VEC(9)(%rax)
-    vmovdqu %ymm10, VEC(10)(%rax)
-    vmovdqu %ymm11, VEC(11)(%rax)
-    vmovdqu %ymm12, VEC(12)(%rax)
-    vmovdqu %ymm13, VEC(13)(%rax)
-    vmovdqu %ymm14, VEC(14)(%rax)
-    vmovdqu %ymm15, VEC(15)(%rax)
+    STORE_VECTORS vmovdqu, ymm, %rax
     jmp 5f
 4:
-    movdqu %xmm0, VEC(0)(%rax)
-    movdqu %xmm1, VEC(1)(%rax)
-    movdqu %xmm2, VEC(2)(%rax)
-    movdqu %xmm3, VEC(3)(%rax)
-    movdqu %xmm4, VEC(4)(%rax)
-    movdqu %xmm5, VEC(5)(%rax)
-    movdqu %xmm6, VEC(6)(%rax)
-    movdqu %xmm7, VEC(7)(%rax)
-    movdqu %xmm8, VEC(8)(%rax)
-    movdqu %xmm9, VEC(9)(%rax)
-    movdqu %xmm10, VEC(10)(%rax)
-    movdqu %xmm11, VEC(11)(%rax)
-    movdqu %xmm12, VEC(12)(%rax)
-    movdqu %xmm13, VEC(13)(%rax)
-    movdqu %xmm14, VEC(14)(%rax)
-    movdqu %xmm15, VEC(15)(%rax)
+    STORE_VECTORS movdqu, xmm, %rax
 5:  addq $24, %rsp
     popq %r15
     popq %r14
