@@ -10,7 +10,9 @@
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/pic.h>
 #include <arch/x86_64/qemu_exit.h>
+#include <arch/x86_64/smap.h>
 #include <arch/x86_64/smp.h>
+#include <arch/x86_64/user_mode.h>
 #include <arch/x86_64/symbols.h>
 #include <boot_info.h>
 #include <drivers/acpi.h>
@@ -19,6 +21,7 @@
 #include <drivers/serial.h>
 #include <drivers/vga_console.h>
 #include <fs/initramfs.h>
+#include <fs/root.h>
 #include <lib/cmdline.h>
 #include <lib/log.h>
 #include <lib/panic.h>
@@ -27,9 +30,13 @@
 #include <mm/layout.h>
 #include <mm/memory.h>
 #include <proc/process.h>
+#include <proc/init_process.h>
 #include <proc/process_table.h>
+#include <proc/user_return.h>
+#include <syscall/syscall.h>
 #include <sched/clock.h>
 #include <sched/scheduler.h>
+#include <tty/console_tty.h>
 #include <tty/kernel_monitor.h>
 
 extern "C" void (*_init_array_start[])();
@@ -82,6 +89,9 @@ extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info
     gdt::init();
     percpu::init_boot_cpu();
     interrupts::init();
+    // Before the kernel text becomes read-only: stac/clac become NOPs on a
+    // CPU without SMAP.
+    smap::patch_sites();
 
     if (!multiboot2::parse(multiboot_magic, multiboot_info))
         panic("not booted by a multiboot2 loader (magic %#x)", multiboot_magic);
@@ -112,6 +122,7 @@ extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info
     // From here this flow is the kernel thread "kmain": it may sleep and
     // block; CPU 0 gets its idle thread and the timers go one-shot.
     sched::init();
+    user_mode::init_this_cpu(); // syscall/sysret, SMEP, SMAP (each AP does its own)
     cpu::sti();
     // The other CPUs (CONCEPTS E1); each ends in the scheduler, so this
     // comes after sched::init().
@@ -120,7 +131,20 @@ extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info
     // kernel processes for kmain and the scheduler's daemons.
     process::init();
 
-    (void)initramfs::list();
+    // The system-call table, the user-mode fault and return hooks, and the
+    // root file system (CONCEPTS A5, F4).
+    syscalls::init();
+    user_return::init();
+    if (cmdline::has("lsinitramfs"))
+        (void)initramfs::list();
+    if (auto mounted = root_fs::init(); mounted.is_error())
+        log_error("rootfs: %s", mounted.error().name());
+    // The console terminal: /dev/console, /dev/tty1, /dev/ttyS0 (init's
+    // standard descriptors), unless the kernel monitor takes the console.
+    if (!cmdline::has("kmon")) {
+        if (auto console = console_tty::init(); console.is_error())
+            log_error("console: no terminal device: %s", console.error().name());
+    }
     print_banner();
 
     // `ps`: the process/thread table once, after boot (issue 3 item 9).
@@ -130,9 +154,14 @@ extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info
     if (cmdline::has("test"))
         run_self_tests();
 
-    // A console prompt (haneul-kmon>) until the user-mode shell exists.
-    if (auto monitor = kernel_monitor::start(); monitor.is_error())
-        log_warn("kernel monitor: not started: %s", monitor.error().name());
+    // The first user process (CONCEPTS C1): init, then the shell. The
+    // kernel monitor (haneul-kmon>) on the console instead with `kmon`.
+    if (cmdline::has("kmon")) {
+        if (auto monitor = kernel_monitor::start(); monitor.is_error())
+            log_warn("kernel monitor: not started: %s", monitor.error().name());
+    } else if (auto started = process::start_init(); started.is_error()) {
+        log_error("init: cannot start PID 1: %s", started.error().name());
+    }
 
     // kmain's work is done; the idle threads halt each CPU until an
     // interrupt brings work (QEMU's CPU use stays near zero while Haneul

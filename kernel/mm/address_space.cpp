@@ -86,6 +86,13 @@ AddressSpace::~AddressSpace()
 
 void AddressSpace::flush(VirtAddr start, usize size)
 {
+    // Another CPU may run a thread of this address space (or have just run
+    // one: its TLB keeps the entries until its CR3 changes), so a change
+    // that removes or narrows a mapping is shot down everywhere.
+    if (&smp::flush_tlb_range) {
+        smp::flush_tlb_range(start, size); // here and on every other CPU
+        return;
+    }
     if ((cpu::read_cr3() & page_table::kAddressMask) != m_root)
         return;
     if (size > 64 * kPageSize) {

@@ -11,31 +11,14 @@
 #include <lib/string.h>
 #include <mm/kmalloc.h>
 #include <proc/process.h>
+#include <proc/process_manager.h>
+#include <fs/vfs/fd_table.h>
+#include <fs/vfs/fs_context.h>
+#include <mm/address_space.h>
 #include <sched/clock.h>
 #include <sched/mutex.h>
 #include <sched/scheduler.h>
 
-struct ProcessManager {
-    using List = IntrusiveList<Process, &Process::m_list_node>;
-    using ChildList = IntrusiveList<Process, &Process::m_sibling_node>;
-
-    static Process* make(const char* name, pid_t pid, Process* parent);
-    static void set_state(Process&, ProcessState);
-    static void link(Process&);
-    static ErrorOr<Thread*> add_thread_locked(Process&, const char* name, void (*entry)(void*), void* argument);
-    static void thread_left(Process&, ProcessThread&, int status, Process::Times const& final_times);
-    static void become_zombie(Process&, int status);
-    static void reparent_children(Process&);
-    static void reap(Process&);
-    static void destroy(Process*);
-    static ErrorOr<void> sync(ThreadSnapshots&);
-    static void thread_reaped(Thread&);
-    static ErrorOr<void> adopt(ThreadSnapshots const&);
-    static void for_each(void (*callback)(Process&, ThreadSnapshots const&, void*), void* context);
-    static Process* find_locked(pid_t);
-    static ErrorOr<Process*> create_kernel(const char* name, void (*entry)(void*), void* argument);
-    static void exit_thread(Thread& me, int status);
-};
 
 namespace {
 
@@ -48,6 +31,23 @@ bool s_initialized;
 // belongs to no process any more, but is not sched/'s to adopt either.
 u8 s_exiting_marker;
 void* const kExitingOwner = &s_exiting_marker;
+// The same for a process's first thread, whose TID is the process's PID:
+// the PID stays taken until the process is reaped, not the thread.
+u8 s_exiting_leader_marker;
+void* const kExitingLeaderOwner = &s_exiting_leader_marker;
+
+bool is_exiting_owner(void* owner) { return owner == kExitingOwner || owner == kExitingLeaderOwner; }
+
+ErrorOr<u32> allocate_tid()
+{
+    return static_cast<u32>(TRY(pid::allocate()));
+}
+
+void release_tid(u32 tid)
+{
+    if (tid != 0)
+        pid::release(static_cast<pid_t>(tid));
+}
 
 void copy_name(char (&to)[16], const char* from)
 {
@@ -192,6 +192,22 @@ void Process::unref()
 
 // --- the manager: everything below runs under s_lock unless it says not ---
 
+// Linux's defaults for a process with no parent to inherit from.
+static void set_default_limits(ResourceLimit (&limits)[rlimit::kCount])
+{
+    for (auto& limit : limits)
+        limit = { rlimit::kInfinity, rlimit::kInfinity };
+    limits[rlimit::kStack] = { 8 * MiB, rlimit::kInfinity };
+    limits[rlimit::kCore] = { 0, rlimit::kInfinity };
+    limits[rlimit::kNofile] = { 1024, 4096 };
+    limits[rlimit::kNproc] = { 4096, 4096 };
+    limits[rlimit::kMemlock] = { 8 * MiB, 8 * MiB };
+}
+
+Process::Process() { set_default_limits(m_limits); }
+
+Process::~Process() = default;
+
 Process* ProcessManager::make(const char* name, pid_t pid, Process* parent)
 {
     auto* process = new Process;
@@ -204,6 +220,8 @@ Process* ProcessManager::make(const char* name, pid_t pid, Process* parent)
         process->m_pgid = parent->m_pgid;
         process->m_sid = parent->m_sid;
         process->m_credentials = parent->m_credentials;
+        for (int i = 0; i < rlimit::kCount; ++i)
+            process->m_limits[i] = parent->m_limits[i];
     }
     process->m_started_ns = ktime::monotonic_ns();
     return process;
@@ -267,12 +285,20 @@ void ProcessManager::thread_left(Process& process, ProcessThread& member, int st
 void ProcessManager::become_zombie(Process& process, int status)
 {
     VERIFY(&process != s_idle);
-    process.m_exit_status = status;
+    // A group exit (exit_group, a fatal signal) decides the status for all
+    // threads; user statuses are already in wait()'s encoding.
+    process.m_exit_status = process.is_exiting() ? process.m_group_exit_status : status;
     set_state(process, ProcessState::Zombie);
+    if (!process.m_is_kernel)
+        release_user_resources(process);
     reparent_children(process);
     process.m_exited.notify_all();
-    if (process.m_is_kernel)
+    // Kernel processes, and user processes whose parent is PID 0 (init
+    // itself), have nobody to wait for them.
+    if (process.m_is_kernel || process.m_parent == s_idle || !process.m_parent)
         reap(process);
+    else
+        notify_parent(process);
 }
 
 // Orphans go to init, PID 1 (CONCEPTS C7), or to PID 0 while there is no
@@ -281,9 +307,16 @@ void ProcessManager::reparent_children(Process& process)
 {
     Process* init = find_locked(pid::kInitPid);
     Process* heir = init && init != &process && init->m_state == ProcessState::Live ? init : s_idle;
+    bool zombie_adopted = false;
     while (Process* child = process.m_children.pop_front()) {
         child->m_parent = heir;
         heir->m_children.append(*child);
+        zombie_adopted = zombie_adopted || child->m_state == ProcessState::Zombie;
+    }
+    // Init learns of orphans that are zombies already, so it reaps them.
+    if (zombie_adopted && heir != s_idle) {
+        ++heir->m_child_events;
+        heir->m_child_event.notify_all();
     }
 }
 
@@ -345,11 +378,17 @@ ErrorOr<void> ProcessManager::sync(ThreadSnapshots& threads)
 // with its exit code as the status.
 void ProcessManager::thread_reaped(Thread& thread)
 {
-    if (thread.owner == nullptr || thread.owner == kExitingOwner)
+    if (thread.owner == kExitingLeaderOwner)
         return;
+    if (thread.owner == nullptr || thread.owner == kExitingOwner) {
+        release_tid(thread.tid);
+        return;
+    }
     MutexLocker locker(s_lock);
     auto* process = static_cast<Process*>(thread.owner);
     thread.owner = nullptr;
+    if (static_cast<pid_t>(thread.tid) != process->m_pid)
+        release_tid(thread.tid);
     for (auto& member : process->m_threads) {
         if (member.thread == &thread) {
             thread_left(*process, member, thread.exit_code, times_of(thread));
@@ -413,14 +452,9 @@ ErrorOr<void> ProcessManager::adopt(ThreadSnapshots const& threads)
             continue;
         Process* process = s_idle;
         if (!copy.is_idle) {
-            auto pid = pid::allocate();
-            if (pid.is_error()) {
-                result = pid.error();
-                break;
-            }
-            process = make(copy.name, pid.value(), s_idle);
+            // Its TID, taken from the PID space, is the new process's PID.
+            process = make(copy.name, static_cast<pid_t>(copy.tid), s_idle);
             if (!process) {
-                pid::release(pid.value());
                 result = Error::from_errno(ENOMEM);
                 break;
             }
@@ -450,10 +484,8 @@ ErrorOr<void> ProcessManager::adopt(ThreadSnapshots const& threads)
             candidate.thread->owner = nullptr;
             result = Error::from_errno(ENOMEM);
         }
-        if (fresh) {
-            pid::release(process->m_pid);
-            delete process;
-        }
+        if (fresh)
+            delete process; // the PID stays the thread's TID
     }
     kfree(items);
     return result;
@@ -478,20 +510,17 @@ ErrorOr<Process*> ProcessManager::create_kernel(const char* name, void (*entry)(
     Thread* thread;
     {
         MutexLocker locker(s_lock);
-        pid_t pid = TRY(pid::allocate());
         Process* parent = process::current();
-        process = make(name, pid, parent ? parent : s_idle);
-        if (!process) {
-            pid::release(pid);
+        process = make(name, -1, parent ? parent : s_idle);
+        if (!process)
             return Error::from_errno(ENOMEM);
-        }
         auto added = add_thread_locked(*process, name, entry, argument);
         if (added.is_error()) {
-            pid::release(pid);
             delete process;
             return added.error();
         }
         thread = added.value();
+        process->m_pid = static_cast<pid_t>(thread->tid); // a process's PID is its first thread's TID
         set_state(*process, ProcessState::Live);
         link(*process);
         process->ref(); // the caller's; the list holds the first
@@ -512,7 +541,7 @@ void ProcessManager::exit_thread(Thread& me, int status)
             member = &candidate;
     }
     VERIFY(member);
-    me.owner = kExitingOwner;
+    me.owner = static_cast<pid_t>(me.tid) == process->m_pid ? kExitingLeaderOwner : kExitingOwner;
     thread_left(*process, *member, status, times_of(me));
 }
 
@@ -538,6 +567,15 @@ void init()
         ProcessManager::link(*s_idle);
         s_initialized = true;
         sched::set_reap_hook(ProcessManager::thread_reaped);
+        // TIDs and PIDs share one space from now on; the threads that
+        // exist already keep theirs, reserved here.
+        sched::for_each_thread(
+            [](Thread& thread, void*) {
+                if (thread.tid != 0 && pid::allocate_specific(static_cast<pid_t>(thread.tid)).is_error())
+                    panic("process: TID %u of \"%s\" is not free in the PID space", thread.tid, thread.name);
+            },
+            nullptr);
+        sched::set_tid_source(allocate_tid, release_tid);
         ThreadSnapshots threads;
         if (ProcessManager::sync(threads).is_error())
             panic("process: no memory to give the boot threads their processes");
@@ -564,7 +602,7 @@ ErrorOr<pid_t> spawn_kernel_process(const char* name, void (*entry)(void*), void
 Process* current()
 {
     Thread* me = sched::current();
-    if (!me || me->owner == nullptr || me->owner == kExitingOwner)
+    if (!me || me->owner == nullptr || is_exiting_owner(me->owner))
         return nullptr;
     return static_cast<Process*>(me->owner);
 }

@@ -41,6 +41,8 @@
 #include <atomic>
 #include <lib/error_or.h>
 #include <lib/intrusive_list.h>
+#include <lib/kstring.h>
+#include <lib/ref_counted.h>
 #include <lib/types.h>
 #include <proc/pid.h>
 #include <proc/thread_snapshot.h>
@@ -51,12 +53,34 @@
 class Process;
 struct ProcessManager;
 
-// The open-file table (fs/vfs/fd_table.h) arrives with the file-system
-// issue; the PCB keeps its slot (nullptr until then, and for kernel
-// processes).
 namespace vfs {
 class FdTable;
+class FsContext;
 }
+namespace mm {
+class AddressSpace;
+}
+
+// Resource limits (getrlimit/setrlimit/prlimit64), Linux's RLIMIT_* numbers.
+namespace rlimit {
+constexpr int kCpu = 0;
+constexpr int kFsize = 1;
+constexpr int kData = 2;
+constexpr int kStack = 3;
+constexpr int kCore = 4;
+constexpr int kRss = 5;
+constexpr int kNproc = 6;
+constexpr int kNofile = 7;
+constexpr int kMemlock = 8;
+constexpr int kAs = 9;
+constexpr int kCount = 16; // RLIM_NLIMITS
+constexpr u64 kInfinity = ~0ull;
+}
+
+struct ResourceLimit {
+    u64 current;
+    u64 maximum;
+};
 
 enum class ProcessState : u8 {
     New,
@@ -87,6 +111,10 @@ struct ProcessThread {
     Process* process { nullptr };
     void (*entry)(void*) { nullptr };
     void* argument { nullptr };
+    // User threads: set_tid_address / CLONE_CHILD_CLEARTID (zeroed and
+    // futex-woken when the thread exits) and set_robust_list.
+    VirtAddr clear_child_tid { 0 };
+    VirtAddr robust_list { 0 };
 };
 
 class Process {
@@ -107,9 +135,32 @@ public:
     usize child_count() const { return m_children.size(); }
     int exit_status() const { return m_exit_status; }
     Credentials const& credentials() const { return m_credentials; }
+    // The set*id calls (issue 5) change these under the process lock.
+    Credentials& credentials_for_update() { return m_credentials; }
     PhysAddr address_space_root() const { return m_address_space_root; }
-    vfs::FdTable* files() const { return m_files; }
     u64 started_ns() const { return m_started_ns; }
+
+    // User processes (all null for kernel processes). Stable while the
+    // process runs: only execve (with every other thread gone) and exit
+    // replace or drop them, so a thread of the process may use them
+    // without a lock (current.h hands out references).
+    mm::AddressSpace* address_space() const { return m_address_space.ptr(); }
+    vfs::FdTable* fd_table() const { return m_fd_table.ptr(); }
+    vfs::FsContext* fs_context() const { return m_fs_context.ptr(); }
+    // argv of the running program, NUL-separated (/proc/<pid>/cmdline).
+    StringView command_line() const { return m_command_line.view(); }
+    // The path execve was given (AT_EXECFN, /proc/<pid>/exe for now).
+    StringView executable_path() const { return m_executable_path.view(); }
+    // RLIMIT_*: read and written under the process lock; a value read
+    // without it may be one update old, never torn (64-bit stores).
+    ResourceLimit resource_limit(int resource) const { return m_limits[resource]; }
+    void set_resource_limit(int resource, ResourceLimit limit) { m_limits[resource] = limit; }
+    // The signal sent to the parent on exit (SIGCHLD for fork, clone's
+    // exit_signal otherwise; 0 for none).
+    int exit_signal() const { return m_exit_signal; }
+    // exit_group or a fatal signal is ending every thread: each leaves at
+    // its next return towards user mode or interruptible wait.
+    bool is_exiting() const { return m_group_exiting.load(std::memory_order_acquire); }
 
     // CPU accounting: the sum over its threads, live (from the snapshot)
     // and exited.
@@ -120,6 +171,8 @@ public:
         u64 involuntary_switches;
     };
     Times times(ThreadSnapshots const&) const;
+    // CPU time of waited-for children (times(), getrusage(RUSAGE_CHILDREN)).
+    Times children_times() const { return m_children_times; }
 
     // Calls `callback(member)` for each ProcessThread, under the process
     // lock (which the caller holds). Read a member's thread through a
@@ -154,8 +207,8 @@ public:
 private:
     friend struct ProcessManager; // process.cpp: creation, exit, reaping
 
-    Process() = default;
-    ~Process() = default;
+    Process();
+    ~Process();
 
     pid_t m_pid { -1 };
     char m_name[16] {}; // Linux's TASK_COMM_LEN
@@ -176,7 +229,19 @@ private:
 
     PhysAddr m_address_space_root { 0 }; // CR3 of its address space; 0: the kernel's
     Credentials m_credentials {}; // security/credentials.h: all 0 (root) for kernel processes
-    vfs::FdTable* m_files { nullptr };
+    RefPtr<mm::AddressSpace> m_address_space;
+    RefPtr<vfs::FdTable> m_fd_table;
+    RefPtr<vfs::FsContext> m_fs_context;
+    KString m_command_line;
+    KString m_executable_path;
+    ResourceLimit m_limits[rlimit::kCount] {};
+    int m_exit_signal { 0 };
+    std::atomic<bool> m_group_exiting { false };
+    int m_group_exit_status { 0 };
+    bool m_vfork_released { true }; // false while a vfork parent waits for this child's exec or exit
+    Times m_children_times {};
+    u64 m_child_events { 0 }; // bumped when a child exits, stops or continues
+    ConditionVariable m_child_event { "child event" }; // wait4 sleeps here
     int m_exit_status { 0 };
     u64 m_started_ns { 0 };
     Times m_exited_threads {}; // accounting of threads that have exited

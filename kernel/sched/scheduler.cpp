@@ -42,6 +42,8 @@
 #include <arch/x86_64/gdt.h>
 #include <arch/x86_64/interrupts.h>
 #include <arch/x86_64/percpu.h>
+#include <arch/x86_64/user_mode.h>
+#include <mm/paging.h>
 #include <arch/x86_64/smp.h>
 #include <lib/cmdline.h>
 #include <lib/format.h>
@@ -87,7 +89,13 @@ std::atomic<u64> s_online_mask;
 bool s_initialized;
 bool s_cooperative;
 u64 s_timeslice_ns = policy::kDefaultTimesliceNs;
-std::atomic<u32> s_next_tid { 1 };
+// Thread IDs: from a counter until the process manager installs its PID
+// allocator (process::init), so that TIDs and PIDs share one number space
+// as in Linux (a process's PID is its first thread's TID). The counter
+// starts at 2: PID 1 is init's.
+std::atomic<u32> s_next_tid { 2 };
+std::atomic<ErrorOr<u32> (*)()> s_tid_source;
+std::atomic<void (*)(u32)> s_tid_release;
 
 SpinlockProtected<IntrusiveList<Thread, &Thread::all_node>> s_all_threads { "thread list" };
 
@@ -235,11 +243,13 @@ void switch_machine_state(Cpu& cpu, Thread& prev, Thread& next)
         cpu::wrmsr(cpu::MSR_FS_BASE, next.fs_base);
     if (prev.user_gs_base != next.user_gs_base)
         cpu::wrmsr(cpu::MSR_KERNEL_GS_BASE, next.user_gs_base); // the user's GS while in the kernel
-    // Kernel threads (root 0) run on whatever address space is loaded: the
-    // kernel half is the same in all. A thread of the process already
-    // loaded keeps the TLB.
-    if (next.address_space_root && next.address_space_root != (cpu::read_cr3() & ~0xFFFull))
-        cpu::write_cr3(next.address_space_root);
+    // A thread of the process already loaded keeps the TLB (D3). Kernel
+    // threads (root 0) run on the kernel's own tables: a user address
+    // space may be freed as soon as its last thread is off the CPU, and no
+    // CPU may keep a freed top-level table loaded.
+    PhysAddr wanted_root = next.address_space_root ? next.address_space_root : mm::kernel_root();
+    if (wanted_root != (cpu::read_cr3() & ~0xFFFull))
+        cpu::write_cr3(wanted_root);
     if (next.kernel_stack.top) {
         gdt::set_kernel_stack(next.kernel_stack.top);
         cpu.kernel_stack_top = next.kernel_stack.top;
@@ -482,7 +492,18 @@ Thread* allocate_thread(const char* name)
     usize length = strnlen(name, sizeof(thread->name) - 1);
     memcpy(thread->name, name, length);
     thread->name[length] = '\0';
-    thread->tid = s_next_tid.fetch_add(1, std::memory_order_relaxed);
+    if (auto source = s_tid_source.load(std::memory_order_acquire)) {
+        auto tid = source();
+        if (tid.is_error()) {
+            fpu::free_state(thread->fpu_state);
+            thread->~Thread();
+            kfree(memory);
+            return nullptr;
+        }
+        thread->tid = tid.value();
+    } else {
+        thread->tid = s_next_tid.fetch_add(1, std::memory_order_relaxed);
+    }
     thread->wait_timer.context = thread;
     thread->cpu = this_cpu().id;
     return thread;
@@ -612,6 +633,12 @@ void destroy_thread(Thread& thread)
 {
     // Dead (reaped), or New (never started: creation failed half-way).
     VERIFY(thread.state == ThreadState::Dead || thread.state == ThreadState::New);
+    // A reaped thread's TID went back through the reap hook; one that
+    // never ran gives it back here.
+    if (thread.state == ThreadState::New) {
+        if (auto release = s_tid_release.load(std::memory_order_acquire))
+            release(thread.tid);
+    }
     thread.~Thread();
     kfree(&thread);
 }
@@ -684,10 +711,17 @@ void init()
 
 bool is_initialized() { return s_initialized; }
 
+void set_tid_source(ErrorOr<u32> (*source)(), void (*release)(u32))
+{
+    s_tid_release.store(release, std::memory_order_release);
+    s_tid_source.store(source, std::memory_order_release);
+}
+
 [[noreturn]] void run_application_processor()
 {
     cpu::cli();
     fpu::init_this_cpu();
+    user_mode::init_this_cpu(); // syscall MSRs, SMEP/SMAP: every CPU may run user code
     Cpu& cpu = this_cpu();
     void* memory = kmalloc(sizeof(RunQueue));
     VERIFY(memory);

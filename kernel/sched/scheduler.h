@@ -29,6 +29,11 @@ bool is_initialized();
 
 // A new kernel thread in state New; start() makes it runnable. Its policy
 // is Normal, nice 0, any CPU, whatever the creator's.
+// Where new threads get their TID from once the process manager runs
+// (its PID allocator). Whoever provides TIDs releases them: the reap hook
+// sees every thread before it is freed.
+void set_tid_source(ErrorOr<u32> (*source)(), void (*release)(u32));
+
 ErrorOr<Thread*> create_kernel_thread(const char* name, void (*entry)(void*), void* argument);
 void start(Thread*);
 // create + start.

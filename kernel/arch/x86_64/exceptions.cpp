@@ -208,8 +208,12 @@ void describe_double_fault(Text& text, InterruptFrame const& frame)
 // (#BP, #DB), SIGBUS (#AC) for the process, and the kernel goes on. Until
 // then there is no process to signal, so it is reported like a kernel fault,
 // but marked as coming from user mode.
+UserFaultHandler s_user_fault_handler;
+
 [[noreturn]] void handle_user_exception(InterruptFrame& frame, VirtAddr fault_address)
 {
+    if (auto handler = __atomic_load_n(&s_user_fault_handler, __ATOMIC_ACQUIRE))
+        handler(frame, fault_address);
     report_fatal(frame, fault_address, "user-mode ");
 }
 
@@ -221,6 +225,8 @@ const char* exception_name(u64 vector)
 }
 
 u64 last_exception_vector() { return s_last_exception_vector; }
+
+void set_user_fault_handler(UserFaultHandler handler) { __atomic_store_n(&s_user_fault_handler, handler, __ATOMIC_RELEASE); }
 
 u64 recovered_fault_count() { return s_recovered_fault_count; }
 

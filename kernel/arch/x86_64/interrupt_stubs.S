@@ -18,13 +18,13 @@
     ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || \
      (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
-/* Offsets into the stack at interrupt_common, before the registers are
- * pushed: vector, error code, then the CPU's rip, cs, rflags, rsp, ss. */
-#define ENTRY_CS 24
-/* After the 15 general registers: 15 * 8 + vector + error code. */
+#include <arch/x86_64/smap.h>
+
+/* Offsets into the InterruptFrame once the 15 general registers are pushed. */
+#define FRAME_VECTOR (15 * 8)
 #define FRAME_RIP (17 * 8)
-/* On the way out, once registers, vector and error code are popped. */
-#define EXIT_CS 8
+#define FRAME_CS (18 * 8)
+#define MSR_GS_BASE 0xC0000101
 
 .section .text
 .balign 16
@@ -55,15 +55,6 @@ interrupt_entry_table:
 
 .balign 16
 interrupt_common:
-    testb $3, ENTRY_CS(%rsp)
-    jz 1f
-    /*
-     * Arrived from user mode. When user mode exists, `swapgs` goes here so
-     * that GS addresses this CPU's data rather than the user's TLS. (NMI and
-     * #MC can arrive between a syscall's entry and its swapgs, so for them
-     * the user-mode work will check GS_BASE instead of CS.)
-     */
-1:
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -80,6 +71,40 @@ interrupt_common:
     pushq %r14
     pushq %r15
     cld                             /* the C++ ABI expects DF clear */
+    SMAP_CLAC                       /* user code may have left AC set */
+    /*
+     * GS must address this CPU's block (percpu.h) while the kernel runs.
+     * From user mode it holds the user's base: swap. rbx (callee-saved, so
+     * it survives the handler and any switch away and back) remembers
+     * whether to swap back on the way out.
+     */
+    xorl %ebx, %ebx
+    testb $3, FRAME_CS(%rsp)
+    jz 3f
+    swapgs
+    movl $1, %ebx
+    jmp 4f
+3:
+    /*
+     * From kernel mode GS is normally the kernel's, except in the few
+     * instructions of a syscall entry before its swapgs and of a return
+     * before its sysret/iretq. Only NMI, #MC and #DF (on IST stacks) can
+     * land there; for them ask the MSR: a kernel GS base has its top bit set.
+     */
+    cmpq $2, FRAME_VECTOR(%rsp)
+    je 5f
+    cmpq $8, FRAME_VECTOR(%rsp)
+    je 5f
+    cmpq $18, FRAME_VECTOR(%rsp)
+    jne 4f
+5:
+    movl $MSR_GS_BASE, %ecx
+    rdmsr
+    testl %edx, %edx
+    js 4f
+    swapgs
+    movl $1, %ebx
+4:
     movq %rsp, %rdi                 /* InterruptFrame* */
     /*
      * A frame record (saved rbp, "return address" = interrupted rip) so a
@@ -92,6 +117,10 @@ interrupt_common:
     movq %rsp, %rbp
     call interrupt_dispatch
     addq $16, %rsp
+    testl %ebx, %ebx
+    jz 6f
+    swapgs
+6:
     popq %r15
     popq %r14
     popq %r13
@@ -108,8 +137,4 @@ interrupt_common:
     popq %rbx
     popq %rax
     addq $16, %rsp                  /* vector and error code */
-    testb $3, EXIT_CS(%rsp)
-    jz 2f
-    /* Returning to user mode: the matching `swapgs` goes here. */
-2:
     iretq

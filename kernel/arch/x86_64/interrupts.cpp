@@ -36,6 +36,8 @@ Handler s_handlers[256];
 ExceptionHandler s_exception_handlers[kExceptionCount];
 EndOfInterrupt s_end_of_interrupt;
 ReturnHook s_return_hook;
+ReturnHook s_user_entry_hook;
+ReturnHook s_user_exit_hook;
 u64 s_reported_unhandled[256 / 64]; // one bit per vector: logged already
 
 struct PACKED DescriptorTablePointer {
@@ -125,6 +127,12 @@ void set_end_of_interrupt(EndOfInterrupt eoi) { s_end_of_interrupt = eoi; }
 
 void set_return_hook(ReturnHook hook) { __atomic_store_n(&s_return_hook, hook, __ATOMIC_RELEASE); }
 
+void set_user_mode_hooks(ReturnHook entry, ReturnHook exit)
+{
+    __atomic_store_n(&s_user_entry_hook, entry, __ATOMIC_RELEASE);
+    __atomic_store_n(&s_user_exit_hook, exit, __ATOMIC_RELEASE);
+}
+
 ExceptionHandler exception_handler(u8 vector)
 {
     return vector < kExceptionCount ? s_exception_handlers[vector] : nullptr;
@@ -160,6 +168,11 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame)
     // Interrupt context is the handling of an interrupt (vector 32 and
     // up); an exception runs in the context of the code that raised it (a
     // page fault may sleep, say).
+    bool from_user = frame->from_user();
+    if (from_user) {
+        if (auto hook = __atomic_load_n(&interrupts::s_user_entry_hook, __ATOMIC_ACQUIRE))
+            hook(*frame);
+    }
     if (vector >= interrupts::kExceptionCount) {
         Cpu& cpu = this_cpu();
         ++cpu.interrupt_depth;
@@ -170,4 +183,8 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame)
     }
     if (auto hook = __atomic_load_n(&interrupts::s_return_hook, __ATOMIC_ACQUIRE))
         hook(*frame);
+    if (from_user) {
+        if (auto hook = __atomic_load_n(&interrupts::s_user_exit_hook, __ATOMIC_ACQUIRE))
+            hook(*frame);
+    }
 }

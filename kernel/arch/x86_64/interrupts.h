@@ -84,6 +84,17 @@ void set_end_of_interrupt(EndOfInterrupt eoi);
 // rflags tells whether the interrupted code had interrupts on.
 using ReturnHook = void (*)(InterruptFrame& frame);
 void set_return_hook(ReturnHook hook);
+// Called on entry to and on the way out of every interrupt or exception
+// taken in user mode (after the return hook), on the thread's kernel
+// stack: the process manager accounts user time and acts on pending
+// work (a kill, later signals) before user code runs again.
+void set_user_mode_hooks(ReturnHook entry, ReturnHook exit);
+
+// An exception in user mode that no exception handler resolved (a page
+// fault outside every VMA, #GP, #UD, #DE...): the process manager turns it
+// into a signal for the process. Never returns to the faulting code.
+using UserFaultHandler = void (*)(InterruptFrame& frame, VirtAddr fault_address);
+void set_user_fault_handler(UserFaultHandler handler);
 
 // How many faults were recovered through the exception fixup table
 // (arch/x86_64/probe.h) since boot.

@@ -1,0 +1,132 @@
+/*
+ * The system-call door (syscall/syscall.h) and the way back to user mode.
+ *
+ * `syscall` arrives here in ring 0 with the user's rsp, rip in rcx, rflags
+ * in r11, and IF/DF/TF/AC cleared by MSR_FMASK. The entry swaps GS to this
+ * CPU's block, moves to the running thread's kernel stack (Cpu::
+ * kernel_stack_top, kept by the scheduler) and saves every user register
+ * as an InterruptFrame at the very top of that stack: exactly where an
+ * interrupt from user mode puts its frame, so "the user registers of a
+ * thread" are always at kernel_stack_top - sizeof(InterruptFrame).
+ *
+ * The way back uses sysret, the fast path, when the frame still holds what
+ * sysret can restore (rcx == rip, r11 == rflags, rip canonical, no TF/RF);
+ * otherwise (after execve, a signal, a new thread's first entry) iretq,
+ * which restores everything.
+ */
+#include <arch/x86_64/smap.h>
+
+#define CPU_KERNEL_STACK_TOP 64
+#define CPU_USER_RSP_SCRATCH 72
+#define USER_DATA (0x20 | 3)
+#define USER_CODE64 (0x28 | 3)
+#define SYSCALL_VECTOR 0x100        /* marks a frame made by a syscall */
+#define FRAME_RIP (17 * 8)
+#define FRAME_SIZE (22 * 8)
+
+.section .text
+
+.global syscall_entry
+.type syscall_entry, @function
+.balign 16
+syscall_entry:
+    swapgs
+    movq %rsp, %gs:CPU_USER_RSP_SCRATCH
+    movq %gs:CPU_KERNEL_STACK_TOP, %rsp
+    pushq $USER_DATA                /* ss */
+    pushq %gs:CPU_USER_RSP_SCRATCH  /* rsp */
+    pushq %r11                      /* rflags */
+    pushq $USER_CODE64              /* cs */
+    pushq %rcx                      /* rip */
+    pushq $0                        /* error code */
+    pushq $SYSCALL_VECTOR
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    sti
+    movq %rsp, %rdi                 /* InterruptFrame* */
+    pushq FRAME_RIP(%rsp)           /* frame record for backtraces */
+    pushq %rbp
+    movq %rsp, %rbp
+    call syscall_dispatch           /* stores the result in frame->rax; returns 1 if sysret may be used */
+    addq $16, %rsp
+    cli
+    testl %eax, %eax
+    jz return_to_user_iret
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11                       /* == rflags (checked) */
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx                       /* == rip (checked) */
+    popq %rbx
+    popq %rax
+    movq 40(%rsp), %rsp             /* past vector, error, rip, cs, rflags: the user rsp */
+    swapgs
+    sysretq
+.size syscall_entry, . - syscall_entry
+
+/* The general way out: restores every register from the frame at rsp. */
+.global return_to_user_iret
+.type return_to_user_iret, @function
+return_to_user_iret:
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp                  /* vector and error code */
+    swapgs
+    iretq
+.size return_to_user_iret, . - return_to_user_iret
+
+/*
+ * [[noreturn]] void enter_user_mode(InterruptFrame const* frame (rdi))
+ * Starts user mode with the registers of `frame`, which may lie anywhere on
+ * this thread's kernel stack, even inside the top FRAME_SIZE bytes: it is
+ * copied to the top of the stack (highest quadword first, so an overlap
+ * with the source, which lies lower, is harmless), then left through iretq.
+ */
+.global enter_user_mode
+.type enter_user_mode, @function
+enter_user_mode:
+    cli
+    movq %gs:CPU_KERNEL_STACK_TOP, %rsi
+    subq $FRAME_SIZE, %rsi          /* destination */
+    movq $21, %rcx
+1:  movq (%rdi,%rcx,8), %rax
+    movq %rax, (%rsi,%rcx,8)
+    decq %rcx
+    jns 1b
+    movq %rsi, %rsp
+    jmp return_to_user_iret
+.size enter_user_mode, . - enter_user_mode
