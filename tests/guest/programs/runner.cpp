@@ -1,6 +1,8 @@
 // /tests/runner: runs every test program in /tests/bin (or those named on
 // its command line), one at a time, relays their protocol lines to the
-// console, and closes with "N passed, M failed". A program that dies
+// console, and closes with "N passed, M failed" (", K skipped" added when a
+// test said "[SKIP] name: why" before its "[OK] name": such a test is
+// counted as skipped, not passed). A program that dies
 // before reporting, or exits non-zero with fewer failures than its exit
 // code says, counts as a failure named after it, so a crash can never look
 // like a pass.
@@ -18,6 +20,7 @@ namespace {
 
 int g_passed;
 int g_failed;
+int g_skipped;
 
 void run_program(std::string const& path)
 {
@@ -41,12 +44,18 @@ void run_program(std::string const& path)
     close(fds[1]);
     FILE* in = fdopen(fds[0], "r");
     char line[1024];
-    int ok = 0, ko = 0, started = 0;
+    int ok = 0, ko = 0, started = 0, skipped = 0;
+    bool skip_pending = false;
     while (in && fgets(line, sizeof(line), in)) {
         fputs(line, stdout);
         fflush(stdout);
-        if (!strncmp(line, "[OK] ", 5))
+        if (!strncmp(line, "[OK] ", 5)) {
             ++ok;
+            if (skip_pending)
+                ++skipped;
+            skip_pending = false;
+        } else if (!strncmp(line, "[SKIP] ", 7))
+            skip_pending = true;
         else if (!strncmp(line, "[KO] ", 5))
             ++ko;
         else if (!strncmp(line, "[TEST] ", 7))
@@ -56,7 +65,8 @@ void run_program(std::string const& path)
         fclose(in);
     int status = 0;
     waitpid(pid, &status, 0);
-    g_passed += ok;
+    g_passed += ok - skipped;
+    g_skipped += skipped;
     g_failed += ko;
     std::string name = path.substr(path.rfind('/') + 1);
     if (WIFSIGNALED(status)) {
@@ -96,6 +106,9 @@ int main(int argc, char** argv)
     }
     for (auto const& program : programs)
         run_program(program);
-    printf("%d passed, %d failed\n", g_passed, g_failed);
+    if (g_skipped)
+        printf("%d passed, %d failed, %d skipped\n", g_passed, g_failed, g_skipped);
+    else
+        printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed ? 1 : 0;
 }
