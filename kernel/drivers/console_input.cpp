@@ -17,20 +17,27 @@ size_t s_head;
 size_t s_tail;
 u64 s_received;
 WaitQueue s_readers; // wait_char() sleeps here until receive() adds a byte
+Receiver s_receiver;  // under s_lock
 }
 
 void receive(char c)
 {
+    Receiver receiver;
     {
         SpinlockLocker locker(s_lock);
         ++s_received;
+        receiver = s_receiver;
         size_t next = (s_head + 1) % kSize;
-        if (next != s_tail) { // drop when full rather than overwrite unread input
+        if (!receiver && next != s_tail) { // drop when full rather than overwrite unread input
             s_ring[s_head] = c;
             s_head = next;
             // Under s_lock: a reader checks the ring and sleeps with it held.
             s_readers.wake_one();
         }
+    }
+    if (receiver) {
+        receiver(c); // the terminal echoes, as its termios says
+        return;
     }
     if (c == 0x7F || c == '\b') {
         kputs("\b \b", 3); // erase on screen
@@ -56,6 +63,19 @@ char wait_char()
     char c = s_ring[s_tail];
     s_tail = (s_tail + 1) % kSize;
     return c;
+}
+
+void set_receiver(Receiver receiver)
+{
+    {
+        SpinlockLocker locker(s_lock);
+        s_receiver = receiver;
+    }
+    // Type-ahead: what was typed before the receiver existed is its input
+    // too (already echoed once, by receive() above).
+    char c;
+    while (read_char(c))
+        receiver(c);
 }
 
 u64 received_count()

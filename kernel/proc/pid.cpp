@@ -122,6 +122,12 @@ u32 in_use()
     return allocator().in_use();
 }
 
+bool is_allocated(pid_t pid)
+{
+    SpinlockLocker locker(s_lock);
+    return allocator().is_allocated(pid);
+}
+
 pid_t last_allocated()
 {
     SpinlockLocker locker(s_lock);

@@ -80,5 +80,6 @@ void release(pid_t);
 u32 max();
 u32 in_use();
 pid_t last_allocated();
+bool is_allocated(pid_t);
 
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Interactive console test: boots Haneul the way `make run` does and checks
-what a person at the console sees.
+"""Interactive console test of the kernel monitor (booted with `kmon`): checks
+what a person at the console sees before any user program runs.
 
 - the boot log has one line per bring-up step (memory map, paging, heap,
   APIC, timer, RTC date and time, initramfs) and then the banner;
@@ -68,7 +68,9 @@ def main():
 
     workdir = tempfile.mkdtemp(prefix="haneul-console-")
     monitor_path = os.path.join(workdir, "monitor.sock")
-    iso = os.path.join(args.build, "haneul.iso")
+    # The kernel monitor owns the console only when asked for (`kmon`);
+    # `lsinitramfs` lists the archive in the boot log.
+    iso = qemu.iso_for(args.build, "kmon lsinitramfs")
     cmd = qemu.qemu_command(iso, extra=["-monitor", f"unix:{monitor_path},server,nowait"])
     # qemu_command adds "-monitor none" for non-interactive runs; ours wins
     # only if that one is removed.

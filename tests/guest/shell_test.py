@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Interactive shell test: boots Haneul exactly as `make run` does and uses the
+busybox ash prompt on the serial console the way a person would.
+
+- the boot ends at the shell prompt (init ran /etc/rc and started ash);
+- commands run and print: echo, a pipeline, ls -l /, ps, free, uptime;
+- the terminal's line editing works (backspace as DEL and as ^H);
+- ^C ends the foreground job (sleep, cat) and the shell survives;
+- ^Z stops a job, `jobs` lists it, `kill %1` ends it;
+- keys typed on the PS/2 keyboard (QEMU monitor `sendkey`) reach the shell;
+- busybox vi edits and writes a file;
+- `poweroff` ends the machine.
+
+Prints the wall time from QEMU's start to the prompt (not asserted).
+"""
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import time
+
+import pexpect
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import qemu  # noqa: E402
+
+PROMPT = "haneul:~# "
+NL = r"\r+\n"
+
+
+class Monitor:
+    """QEMU's human monitor on a UNIX socket, for `sendkey`."""
+
+    def __init__(self, path):
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def key(self, name):
+        self.sock.sendall(f"sendkey {name}\n".encode())
+        time.sleep(0.08)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--build", required=True)
+    parser.add_argument("--smp", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=30)
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="haneul-shell-")
+    monitor_path = os.path.join(workdir, "monitor.sock")
+    iso = os.path.join(args.build, "haneul.iso")
+    cmd = qemu.qemu_command(iso, smp=args.smp, extra=["-monitor", f"unix:{monitor_path},server,nowait"])
+    drop = cmd.index("-monitor")
+    del cmd[drop:drop + 2]
+    # ^C must reach the guest's terminal, not stop QEMU.
+    serial = cmd.index("-serial")
+    cmd[serial:serial + 2] = ["-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console"]
+    started = time.monotonic()
+    child = pexpect.spawn(cmd[0], cmd[1:], timeout=args.timeout, encoding="utf-8", codec_errors="replace")
+    child.logfile_read = sys.stdout
+    failures = []
+
+    def step(name, send, expect, timeout=None):
+        try:
+            if send is not None:
+                child.send(send)
+            for pattern in (expect if isinstance(expect, list) else [expect]):
+                child.expect(pattern, timeout=timeout or args.timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as error:
+            failures.append(name)
+            print(f"\nFAIL {name}: {type(error).__name__}; last output: {child.before[-400:]!r}")
+            raise
+
+    try:
+        step("prompt", None, PROMPT, 90)
+        prompt_at = time.monotonic() - started
+        step("echo", "echo hello\r", ["hello" + NL, PROMPT])
+        step("pipeline", "ls /bin | sort | head -3 | wc -l\r", ["3" + NL, PROMPT])
+        step("ls -l /", "ls -l /\r", [r"drwx.* bin", PROMPT])
+        step("ps", "ps\r", [r"PID\s+USER", r"1 root\s+.*init", PROMPT])
+        step("free", "free\r", [r"Mem:\s+\d+", PROMPT])
+        step("uptime", "uptime\r", [r"up .*load average", PROMPT])
+        step("backspace", "echo abx\x7fc\r", ["abc" + NL, PROMPT])
+        step("ctrl-h", "echo abx\x08c\r", ["abc" + NL, PROMPT])
+        step("sleep runs", "sleep 30\r", "sleep 30" + NL)
+        time.sleep(1)
+        step("ctrl-c ends sleep", "\x03", PROMPT)
+        step("cat runs", "cat\r", "cat" + NL)
+        time.sleep(0.5)
+        step("ctrl-c ends cat", "\x03", PROMPT)
+        step("shell alive", "echo $((6*7))\r", ["42" + NL, PROMPT])
+        step("sleep again", "sleep 30\r", "sleep 30" + NL)
+        time.sleep(1)
+        step("ctrl-z stops", "\x1a", ["Stopped", PROMPT])
+        step("jobs", "jobs\r", ["sleep 30", PROMPT])
+        step("kill %1", "kill %1\r", PROMPT)
+        monitor = Monitor(monitor_path)
+        for key in ["e", "c", "h", "o", "spc", "k", "b", "d", "x", "backspace", "ret"]:
+            monitor.key(key)
+        step("keyboard", None, ["kbd" + NL, PROMPT])
+        step("vi opens", "vi /tmp/note\r", "~")
+        time.sleep(0.5)
+        child.send("ihello vi")
+        time.sleep(0.3)
+        child.send("\x1b")
+        time.sleep(0.3)
+        step("vi writes", ":wq\r", PROMPT)
+        step("file written", "cat /tmp/note\r", ["hello vi" + NL, PROMPT])
+        child.send("poweroff\r")
+        child.expect(pexpect.EOF, timeout=30)
+    except (pexpect.TIMEOUT, pexpect.EOF):
+        child.terminate(force=True)
+        print(f"\nFAILED: {', '.join(failures)}")
+        return 1
+    print(f"\nboot to shell prompt: {prompt_at:.2f} s wall")
+    print("PASS: the shell answers on the console")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
