@@ -2,6 +2,7 @@
 # (CMakeLists.txt) and tools/.
 #
 #   make run     boot Haneul in QEMU on this terminal's serial console
+#                (ADD=prog or ADD=dir/: extra files in its root file system)
 #   make test    build everything and run every test (host + guest)
 #   make debug   boot with a gdb stub, halted at the first instruction
 #   make iso     build the bootable image only
@@ -10,6 +11,7 @@ BUILD ?= build
 CMDLINE ?=
 MEM ?= 128M
 SMP ?= 1
+ADD ?=
 PYTHON := /usr/bin/python3
 
 .PHONY: all deps build iso run test debug clean
@@ -29,13 +31,13 @@ iso: build
 
 run: build
 	$(PYTHON) tools/qemu.py --iso $(BUILD)/haneul.iso --build $(BUILD) --mem $(MEM) --smp $(SMP) \
-	    --cmdline "$(CMDLINE)" --interactive
+	    --cmdline "$(CMDLINE)" --add "$(ADD)" --interactive
 
 debug: build
 	@echo "QEMU waits for gdb on :1234. In another terminal:"
 	@echo "  gdb $(BUILD)/kernel/haneul.elf -ex 'target remote :1234' -ex 'break kernel_main' -ex continue"
 	$(PYTHON) tools/qemu.py --iso $(BUILD)/haneul.iso --build $(BUILD) --mem $(MEM) --smp $(SMP) \
-	    --cmdline "$(CMDLINE)" --interactive --gdb
+	    --cmdline "$(CMDLINE)" --add "$(ADD)" --interactive --gdb
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j2
