@@ -2,6 +2,7 @@
 #include <boot_info.h>
 #include <fs/devfs/devfs.h>
 #include <fs/initramfs_unpack.h>
+#include <fs/procfs/kernel_source.h>
 #include <fs/root.h>
 #include <fs/tmpfs/tmpfs.h>
 #include <fs/vfs/vfs.h>
@@ -29,6 +30,7 @@ ErrorOr<void> init()
     tmpfs::set_default_max_pages(mm::page_allocator().total_pages() / 2);
     TRY(tmpfs::register_type());
     TRY(devfs::init());
+    TRY(procfs::init()); // the "proc" type; init mounts it on /proc
 
     auto& mounts = vfs::system_mounts();
     tmpfs::Options options;

@@ -31,32 +31,52 @@ struct InitArguments {
     usize envc { 0 };
 };
 
-// The words after a lone "--" on the command line.
+// The next word of the command line from `text` into `word` (capacity
+// 256): words are separated by spaces; a double-quoted part may hold
+// spaces, and \" and \\ stand for themselves there (GRUB quotes words
+// this way). Returns the position after the word, or null at the end.
+const char* next_word(const char* text, char* word, usize capacity, usize& length)
+{
+    while (*text == ' ')
+        ++text;
+    if (!*text)
+        return nullptr;
+    length = 0;
+    bool quoted = false;
+    for (; *text && (quoted || *text != ' '); ++text) {
+        char c = *text;
+        if (c == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted && c == '\\' && (text[1] == '"' || text[1] == '\\'))
+            c = *++text;
+        if (length + 1 < capacity)
+            word[length++] = c;
+    }
+    word[length] = 0;
+    return text;
+}
+
+// argv: the program, then the words after a lone "--" on the command line.
 void collect_arguments(InitArguments& arguments, const char* program)
 {
     auto first = KString::create(program);
     if (!first.is_error())
         arguments.argv[arguments.argc++] = std::move(first.value());
-    const char* text = cmdline::text();
+    char word[256];
+    usize length = 0;
     bool after_marker = false;
-    while (*text) {
-        while (*text == ' ')
-            ++text;
-        const char* start = text;
-        while (*text && *text != ' ')
-            ++text;
-        usize length = static_cast<usize>(text - start);
-        if (length == 0)
-            break;
+    for (const char* text = cmdline::text(); (text = next_word(text, word, sizeof(word), length));) {
         if (!after_marker) {
-            after_marker = length == 2 && start[0] == '-' && start[1] == '-';
+            after_marker = length == 2 && word[0] == '-' && word[1] == '-';
             continue;
         }
         if (arguments.argc == kMaxArguments)
             break;
-        auto word = KString::create(StringView(start, length));
-        if (!word.is_error())
-            arguments.argv[arguments.argc++] = std::move(word.value());
+        auto copy = KString::create(StringView(word, length));
+        if (!copy.is_error())
+            arguments.argv[arguments.argc++] = std::move(copy.value());
     }
     for (const char* variable : { "HOME=/", "TERM=linux", "PATH=/sbin:/bin:/usr/sbin:/usr/bin" }) {
         auto value = KString::create(variable);
