@@ -20,6 +20,31 @@
 // handlers, and also by any CPU that is itself waiting with interrupts off
 // for another CPU (it polls for requests addressed to it while it spins), so
 // two CPUs that ask each other at once cannot deadlock.
+//
+// TLB shoot-downs (flush_tlb_range) need no lock and any number run at
+// once. Each CPU owns one outgoing request (the range, and the mask of
+// targets that have not flushed it yet); each CPU has an incoming mailbox,
+// a mask of the CPUs whose requests it has still to take. A requester fills
+// its request, sets its bit in every target's mailbox, sends the IPIs (NMIs
+// with a spinlock held) and waits, with interrupts off, for its mask to
+// empty. A target takes its whole mailbox with one exchange, flushes each
+// request it took and clears its own bit in that request's mask.
+//
+// Why this cannot deadlock: a request is answered as soon as its target
+// runs service_tlb() once after the request was posted, and every CPU does
+// that without needing anything from anyone:
+//   - interrupts on (running, or halted in the idle loop): the 0xF2 vector;
+//   - waiting in this file for anything (its own shoot-down's answers, a
+//     function call): the wait loop drains the mailbox on every spin, so
+//     CPUs shooting down at each other all progress;
+//   - interrupts off anywhere else (spinning on a spinlock, say): an NMI,
+//     sent at once when the requester holds a spinlock (the target may spin
+//     on it) and to any target still silent after kEscalateToNmiNs.
+// Servicing never waits, takes no lock and sends nothing, so the "waits
+// for" relation between CPUs has no cycle through it. A CPU has at most one
+// request out (it is posted and awaited with interrupts off, and an NMI
+// handler never starts one), so a requester's fields stay put until every
+// target has acknowledged, and a target reads them before it acknowledges.
 #include <arch/x86_64/apic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/gdt.h>
@@ -91,7 +116,8 @@ PhysAddr s_trampoline;
 
 // Per-CPU state of the cross-CPU requests, a cache line each.
 struct alignas(64) CpuRequests {
-    std::atomic<u64> tlb_generation_seen { 0 };
+    // Bit n: CPU n has a shoot-down out for this CPU that it has not taken.
+    std::atomic<u64> tlb_incoming { 0 };
     // NMIs sent to this CPU as shoot-downs, and how many its NMI handler
     // has accounted for: an NMI with none outstanding is not ours.
     std::atomic<u64> nmis_sent { 0 };
@@ -110,13 +136,17 @@ struct alignas(64) CpuRequests {
 };
 constinit CpuRequests s_requests[kMaxCpus];
 
-// The one shoot-down in flight (s_tlb_lock held by its requester).
-std::atomic<bool> s_tlb_lock { false };
-std::atomic<u64> s_tlb_generation { 0 };
-std::atomic<u32> s_tlb_pending { 0 };
-VirtAddr s_tlb_start;
-usize s_tlb_length;
-u64 s_tlb_targets;
+// Each CPU's outgoing shoot-down, a cache line of its own (its targets
+// clear their bits in `waiting` while the owner polls it). start and length
+// are plain: written before the request is posted (release, on the
+// mailboxes) and read by a target only after it took the request (acquire).
+struct alignas(64) TlbRequest {
+    VirtAddr start { 0 };
+    usize length { 0 };
+    // Targets that have not flushed yet; the request is over at 0.
+    std::atomic<u64> waiting { 0 };
+};
+constinit TlbRequest s_tlb_requests[kMaxCpus];
 
 std::atomic<bool> s_stopping { false };
 std::atomic<u32> s_stopped { 0 };
@@ -174,33 +204,54 @@ void flush_all_local()
     }
 }
 
+usize pages_spanned(VirtAddr start, usize length)
+{
+    return (align_up(start + length, mm::kPageSize) - align_down(start, mm::kPageSize)) / mm::kPageSize;
+}
+
 void flush_local(VirtAddr start, usize length)
 {
-    VirtAddr first = align_down(start, mm::kPageSize);
-    VirtAddr end = align_up(start + length, mm::kPageSize);
-    if ((end - first) / mm::kPageSize > kMaxPagesFlushedOneByOne) {
+    if (pages_spanned(start, length) > kMaxPagesFlushedOneByOne) {
         flush_all_local();
         return;
     }
-    for (VirtAddr page = first; page < end; page += mm::kPageSize)
+    VirtAddr end = align_up(start + length, mm::kPageSize);
+    for (VirtAddr page = align_down(start, mm::kPageSize); page < end; page += mm::kPageSize)
         cpu::invlpg(page);
 }
 
-// Answers the shoot-down in flight if it names this CPU and it has not
-// answered yet. Idempotent and safe to nest (an NMI may arrive while the
-// interrupted code is in here): the compare-exchange claims the
-// generation, so exactly one pass flushes and acknowledges it.
+// Answers every shoot-down posted to this CPU so far. Never waits, so it is
+// safe from any wait loop, the vector's handler and the NMI handler alike,
+// and safe to nest (an NMI arriving while the interrupted code is in here):
+// the exchange hands each posted request to exactly one pass, and a
+// requester cannot post to this CPU again before this pass acknowledged.
 bool service_tlb(u32 me)
 {
-    u64 generation = s_tlb_generation.load(std::memory_order_acquire);
     auto& mine = s_requests[me];
-    u64 seen = mine.tlb_generation_seen.load(std::memory_order_relaxed);
-    if (generation == seen || !(s_tlb_targets & bit(me)))
+    // Wait loops call this on every spin: a plain load keeps the line shared
+    // until there is something to take.
+    if (mine.tlb_incoming.load(std::memory_order_relaxed) == 0)
         return false;
-    if (!mine.tlb_generation_seen.compare_exchange_strong(seen, generation, std::memory_order_acq_rel))
+    u64 taken = mine.tlb_incoming.exchange(0, std::memory_order_acquire);
+    if (taken == 0)
         return false;
-    flush_local(s_tlb_start, s_tlb_length);
-    s_tlb_pending.fetch_sub(1, std::memory_order_release);
+    // Several requests at once whose pages add up to more than a whole
+    // flush costs: one whole flush answers them all.
+    usize pages = 0;
+    for (u64 rest = taken; rest; rest &= rest - 1) {
+        auto const& request = s_tlb_requests[__builtin_ctzll(rest)];
+        pages += pages_spanned(request.start, request.length);
+    }
+    bool flushed_all = (taken & (taken - 1)) && pages > kMaxPagesFlushedOneByOne;
+    if (flushed_all)
+        flush_all_local();
+    for (u64 rest = taken; rest; rest &= rest - 1) {
+        auto& request = s_tlb_requests[__builtin_ctzll(rest)];
+        if (!flushed_all)
+            flush_local(request.start, request.length);
+        // Last touch of the request: its owner may reuse it at once.
+        request.waiting.fetch_and(~bit(me), std::memory_order_release);
+    }
     return true;
 }
 
@@ -218,13 +269,13 @@ void service_call(u32 me)
     mine.call_done.store(true, std::memory_order_release);
 }
 
-// What a CPU does while it spins waiting for another: answer whatever the
-// others ask of it, so that two CPUs waiting on each other both progress.
-void service_while_waiting(u32 me, bool calls_too)
+// What a CPU does while it spins waiting for a function call: answer
+// whatever the others ask of it, so that two CPUs waiting on each other both
+// progress. (flush_tlb_range's own wait answers shoot-downs only.)
+void service_while_waiting(u32 me)
 {
     service_tlb(me);
-    if (calls_too)
-        service_call(me);
+    service_call(me);
     cpu::pause();
 }
 
@@ -243,7 +294,7 @@ void post_call(u32 me, u32 cpu, Function function, void* argument)
     bool expected = false;
     while (!target.mailbox_busy.compare_exchange_weak(expected, true, std::memory_order_acquire)) {
         expected = false;
-        service_while_waiting(me, true);
+        service_while_waiting(me);
         check_timeout(started, "function call (mailbox)", bit(cpu));
     }
     target.call_function = function;
@@ -260,7 +311,7 @@ void wait_call(u32 me, u32 cpu)
     auto& target = s_requests[cpu];
     u64 started = ktime::monotonic_ns();
     while (!target.call_done.load(std::memory_order_acquire)) {
-        service_while_waiting(me, true);
+        service_while_waiting(me);
         if (target.call_pending.load(std::memory_order_relaxed))
             check_timeout(started, "function call", bit(cpu));
     }
@@ -743,6 +794,7 @@ void flush_tlb_range(VirtAddr start, usize length)
     flush_local(start, length);
     u64 targets = online_mask() & ~bit(me);
     if (targets == 0) {
+        // One CPU online: no request, no IPI, no shared line touched.
         if (were_enabled)
             cpu::sti();
         return;
@@ -751,18 +803,25 @@ void flush_tlb_range(VirtAddr start, usize length)
     // interrupts off and could never take a plain IPI: NMIs reach it anyway.
     bool use_nmi = this_cpu().spinlocks_held > 0;
 
-    u64 started = ktime::monotonic_ns();
-    bool expected = false;
-    while (!s_tlb_lock.compare_exchange_weak(expected, true, std::memory_order_acquire)) {
-        expected = false;
-        service_while_waiting(me, false);
-        check_timeout(started, "TLB shoot-down (waiting for the one in flight)", s_tlb_targets);
+    auto& request = s_tlb_requests[me];
+    // Interrupts are off from here to the end, and NMI handlers never shoot
+    // down: this CPU's one request cannot already be out.
+    VERIFY(request.waiting.load(std::memory_order_relaxed) == 0);
+    request.start = start;
+    request.length = length;
+    request.waiting.store(targets, std::memory_order_relaxed);
+    // Post everywhere first, then interrupt. A mailbox that already held
+    // requests needs no vector IPI: whoever posted the first of them sends
+    // (or has sent) one, and the target takes the whole mailbox, this
+    // request too, when it comes. (NMIs are always sent: the earlier poster
+    // may have sent only the vector, which a CPU spinning on our lock never
+    // takes.)
+    u64 to_interrupt = use_nmi ? targets : 0;
+    for (u64 rest = targets; rest; rest &= rest - 1) {
+        u32 cpu = static_cast<u32>(__builtin_ctzll(rest));
+        if (s_requests[cpu].tlb_incoming.fetch_or(bit(me), std::memory_order_release) == 0)
+            to_interrupt |= bit(cpu);
     }
-    s_tlb_start = start;
-    s_tlb_length = length;
-    s_tlb_targets = targets;
-    s_tlb_pending.store(static_cast<u32>(__builtin_popcountll(targets)), std::memory_order_relaxed);
-    u64 generation = s_tlb_generation.fetch_add(1, std::memory_order_release) + 1;
     auto send = [&](u32 cpu, bool as_nmi) {
         u32 apic_id = percpu::cpu(cpu)->apic_id;
         if (as_nmi) {
@@ -772,27 +831,34 @@ void flush_tlb_range(VirtAddr start, usize length)
             apic::send_ipi(apic_id, kVectorTlbShootdown);
         }
     };
-    for (u64 rest = targets; rest; rest &= rest - 1)
+    for (u64 rest = to_interrupt; rest; rest &= rest - 1)
         send(static_cast<u32>(__builtin_ctzll(rest)), use_nmi);
-    u64 escalate_at = ktime::monotonic_ns() + kEscalateToNmiNs;
-    while (s_tlb_pending.load(std::memory_order_acquire) != 0) {
+
+    u64 started = ktime::monotonic_ns();
+    u64 escalate_at = started + kEscalateToNmiNs;
+    for (;;) {
+        u64 silent = request.waiting.load(std::memory_order_acquire);
+        if (silent == 0)
+            break;
+        // The deadlock breaker: the CPUs this one waits for may be waiting
+        // for it, in this same loop, with interrupts off too. Only
+        // shoot-downs are answered here, not function calls: a function may
+        // shoot down itself, and this CPU's request is still out.
+        service_tlb(me);
         cpu::pause();
-        if (ktime::monotonic_ns() > escalate_at) {
-            // A target still silent may be spinning, interrupts off, on a
-            // lock whose holder waits for this shoot-down (through some
-            // other CPU): an NMI reaches it there. An NMI that arrives while
-            // the target is still in the handler of an earlier one can be
-            // absorbed, so silent targets get another every interval.
-            escalate_at = ktime::monotonic_ns() + kEscalateToNmiNs;
-            for (u64 rest = targets; rest; rest &= rest - 1) {
-                u32 cpu = static_cast<u32>(__builtin_ctzll(rest));
-                if (s_requests[cpu].tlb_generation_seen.load(std::memory_order_acquire) != generation)
-                    send(cpu, true);
-            }
+        u64 now = ktime::monotonic_ns();
+        if (now > escalate_at) {
+            // A target still silent has interrupts off outside these wait
+            // loops (spinning on a lock, say): an NMI reaches it there. An
+            // NMI that arrives while the target is still in the handler of
+            // an earlier one can be absorbed, so silent targets get another
+            // every interval.
+            escalate_at = now + kEscalateToNmiNs;
+            for (u64 rest = silent; rest; rest &= rest - 1)
+                send(static_cast<u32>(__builtin_ctzll(rest)), true);
         }
-        check_timeout(started, "TLB shoot-down", targets);
+        check_timeout(started, "TLB shoot-down", silent);
     }
-    s_tlb_lock.store(false, std::memory_order_release);
     if (were_enabled)
         cpu::sti();
 }
@@ -838,7 +904,7 @@ IpiCounts ipi_counts(u32 cpu)
         return {};
     auto const& r = s_requests[cpu];
     return { r.reschedule_ipis.load(std::memory_order_relaxed), r.tlb_ipis.load(std::memory_order_relaxed),
-        r.call_ipis.load(std::memory_order_relaxed) };
+        r.call_ipis.load(std::memory_order_relaxed), r.nmis_sent.load(std::memory_order_relaxed) };
 }
 
 TscOffset tsc_offset(u32 cpu) { return cpu < kMaxCpus ? s_requests[cpu].tsc : TscOffset {}; }

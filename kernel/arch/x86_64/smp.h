@@ -74,11 +74,14 @@ bool is_online(u32 cpu);
 // Invalidates the translations of [start, start + length) on this CPU and
 // on every other online CPU, and returns once all have done it. Call it
 // after changing or removing a mapping other CPUs may have cached, before
-// reusing the page it pointed to. Any context: interrupts on or off, and
-// even with a spinlock held, in which case the request travels as an NMI
-// (a CPU spinning on that lock with interrupts off could never take the
-// vector, and would never acknowledge). A length above 64 pages flushes the
-// whole TLB (global entries included).
+// reusing the page it pointed to. Any context but an NMI handler:
+// interrupts on or off, and even with a spinlock held, in which case the
+// request travels as an NMI (a CPU spinning on that lock with interrupts
+// off could never take the vector, and would never acknowledge). Any
+// number of CPUs may shoot down at once, at each other: while one waits for
+// its answers it answers the requests addressed to it (see smp.cpp for why
+// this cannot deadlock). With one CPU online it only flushes locally. A
+// length above 64 pages flushes the whole TLB (global entries included).
 void flush_tlb_range(VirtAddr start, usize length);
 
 // Runs `function(argument)` on CPU `cpu` in interrupt context (interrupts
@@ -92,11 +95,14 @@ bool call_on_cpu(u32 cpu, Function function, void* argument);
 // calling one included, and returns after all have finished.
 void call_on_each_cpu(Function function, void* argument);
 
-// Counters for tests and diagnostics: IPIs handled by `cpu` per kind.
+// Counters for tests and diagnostics: IPIs handled by `cpu` per kind, and
+// the NMIs sent to it as shoot-downs (with a spinlock held, or to a target
+// silent too long).
 struct IpiCounts {
     u64 reschedule;
     u64 tlb_shootdown;
     u64 call_function;
+    u64 tlb_nmis;
 };
 IpiCounts ipi_counts(u32 cpu);
 
