@@ -3,6 +3,7 @@
 // wakes exactly the threads it picks (no thundering herd) and the bucket
 // lock is what makes "check the word, then sleep" atomic against WAKE.
 #include <arch/x86_64/spinlock.h>
+#include <atomic>
 #include <ipc/futex.h>
 #include <lib/intrusive_list.h>
 #include <mm/address_space.h>
@@ -24,10 +25,19 @@ struct Key {
     bool operator==(Key const& other) const { return space == other.space && address == other.address; }
 };
 
+struct Bucket;
+
+// A sleeping thread. `bucket` and the list membership change under the
+// bucket locks (REQUEUE moves a waiter to another bucket); `woken` is set
+// under the bucket lock and the waiter's own lock, which is what the
+// waiter sleeps with, so a wake-up can never slip between its check and
+// its sleep, whichever bucket it is in by then.
 struct Waiter {
     Key key;
     u32 bitset;
     bool woken { false };
+    std::atomic<Bucket*> bucket { nullptr };
+    Spinlock lock { "futex waiter" };
     WaitQueue queue;
     IntrusiveListNode node;
 };
@@ -83,6 +93,7 @@ usize wake_locked(Bucket& bucket, Key const& key, usize count, u32 bitset)
         if (!(waiter.key == key) || !(waiter.bitset & bitset))
             continue;
         bucket.waiters.remove(waiter);
+        SpinlockLocker waiter_locker(waiter.lock);
         waiter.woken = true;
         waiter.queue.wake_one();
         ++woken;
@@ -132,21 +143,37 @@ ErrorOr<void> wait(VirtAddr address, u32 expected, bool is_private, u64 deadline
     if (value.value() != expected)
         return Error::from_errno(EAGAIN);
     bucket.waiters.append(waiter);
+    waiter.bucket.store(&bucket, std::memory_order_release);
     ErrorOr<void> result {};
-    while (!waiter.woken) {
-        if (current::interrupted()) {
-            result = Error::from_errno(EINTR);
-            break;
+    {
+        SpinlockLocker waiter_locker(waiter.lock);
+        locker.unlock(); // bucket before waiter, never the other way
+        while (!waiter.woken) {
+            if (current::interrupted()) {
+                result = Error::from_errno(EINTR);
+                break;
+            }
+            auto waited = waiter.queue.wait(waiter_locker, deadline_ns);
+            if (waited.is_error() && !waiter.woken) {
+                result = waited.error(); // ETIMEDOUT
+                break;
+            }
         }
-        auto waited = waiter.queue.wait(locker, deadline_ns);
-        if (waited.is_error() && !waiter.woken) {
-            result = waited.error(); // ETIMEDOUT
-            break;
-        }
+        if (waiter.woken)
+            return {};
     }
-    if (!waiter.woken)
-        bucket.waiters.remove(waiter);
-    return result;
+    // Timed out or interrupted: leave whichever bucket holds us now, unless
+    // a wake-up got there first (then it counts, as on Linux).
+    for (;;) {
+        Bucket* current_bucket = waiter.bucket.load(std::memory_order_acquire);
+        SpinlockLocker bucket_locker(current_bucket->lock);
+        if (waiter.bucket.load(std::memory_order_acquire) != current_bucket)
+            continue; // requeued meanwhile
+        if (waiter.woken)
+            return {};
+        current_bucket->waiters.remove(waiter);
+        return result;
+    }
 }
 
 ErrorOr<usize> wake(VirtAddr address, usize count, bool is_private, u32 bitset)
@@ -184,9 +211,10 @@ ErrorOr<usize> requeue(VirtAddr address, usize wake_count, VirtAddr target, usiz
         from_bucket.waiters.remove(waiter);
         waiter.key = to;
         to_bucket.waiters.append(waiter);
+        waiter.bucket.store(&to_bucket, std::memory_order_release);
         ++moved;
     }
-    return check ? woken + moved : woken;
+    return woken + moved; // Linux counts both, for REQUEUE too (the man page says woken only)
 }
 
 ErrorOr<usize> wake_op(VirtAddr address, usize count, VirtAddr target, usize count2, u32 encoded_op, bool is_private)

@@ -38,7 +38,7 @@ ErrorOr<usize> wake(VirtAddr address, usize count, bool is_private, u32 bitset =
 // Wakes up to `wake_count` waiters on `address` and moves up to
 // `requeue_count` more to `target`. With `check`, first EAGAIN unless the
 // word at `address` equals `expected` (CMP_REQUEUE). Returns woken +
-// moved (CMP_REQUEUE) or woken (REQUEUE), as Linux.
+// moved, for both (what Linux returns, whatever its man page says).
 ErrorOr<usize> requeue(VirtAddr address, usize wake_count, VirtAddr target, usize requeue_count, bool is_private,
     bool check, u32 expected);
 // FUTEX_WAKE_OP: atomically applies `encoded_op` to the word at `target`,

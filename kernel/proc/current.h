@@ -30,7 +30,7 @@ vfs::Context vfs_context();
 // The soft limit of RLIMIT_* `resource` (rlimit::kInfinity when unlimited).
 u64 limit(int resource);
 // A blocking call should stop waiting and return (EINTR): the process is
-// exiting (later also: a signal is pending).
+// exiting, or a signal is pending and not blocked.
 bool interrupted();
 
 }

@@ -27,6 +27,7 @@
 #include <proc/initial_stack.h>
 #include <proc/process_manager.h>
 #include <proc/script.h>
+#include <proc/signals.h>
 #include <sched/clock.h>
 #include <sched/scheduler.h>
 #include <utility>
@@ -345,6 +346,8 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
     kfree(cmdline);
     TRY(command_line);
 
+    TRY(signals::prepare_exec(me)); // signals issue: actions shared by CLONE_SIGHAND get a private copy
+
     // The point of no return.
     ProcessManager::exec_replace(me, current::thread(), std::move(space), std::move(command_line.value()),
         std::move(executable_path), base_name(current_path.view()));
@@ -389,6 +392,10 @@ void ProcessManager::exec_replace(Process& process, Thread& thread, RefPtr<mm::A
     // Fresh FPU state for the new program.
     fpu::init_state(thread.fpu_state);
     fpu::restore(thread.fpu_state);
+    // Signals issue: handlers back to SIG_DFL (ignored stay ignored), no
+    // alternate stack; the mask and pending signals stay.
+    if (ProcessThread* member = member_of(process, thread))
+        signals::exec_done(process, *member);
     old = nullptr; // the old program's memory goes (after CR3 left it)
     process.m_fd_table->close_on_exec();
     // A vfork parent may go on now: the child no longer uses its memory.

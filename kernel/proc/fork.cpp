@@ -14,6 +14,7 @@
 #include <proc/clone.h>
 #include <proc/current.h>
 #include <proc/process_manager.h>
+#include <proc/signals.h>
 #include <sched/scheduler.h>
 #include <syscall/uaccess.h>
 
@@ -69,6 +70,7 @@ ErrorOr<long> ProcessManager::clone(InterruptFrame& frame, CloneRequest const& r
             if (me.is_exiting())
                 return Error::from_errno(EINTR);
             auto* member = TRY(create_user_thread(me, child_frame, fs_base, &my_thread));
+            signals::fork_thread(*member, request.flags); // signals issue: the caller's mask
             if (request.flags & kChildCleartid)
                 member->clear_child_tid = request.child_tid;
             thread = member->thread;
@@ -116,11 +118,17 @@ ErrorOr<long> ProcessManager::clone(InterruptFrame& frame, CloneRequest const& r
         child->m_exit_signal = request.exit_signal;
         child->m_pgid = me.m_pgid;
         child->m_sid = me.m_sid;
+        // Signals issue: actions shared (CLONE_SIGHAND) or copied.
+        if (auto inherited = signals::fork_process(*child, request.flags); inherited.is_error()) {
+            delete child;
+            return inherited.error();
+        }
         auto member = create_user_thread(*child, child_frame, fs_base, &my_thread);
         if (member.is_error()) {
             delete child;
             return member.error();
         }
+        signals::fork_thread(*member.value(), request.flags); // signals issue: mask, alternate stack
         thread = member.value()->thread;
         child->m_pid = static_cast<pid_t>(thread->tid);
         if (request.flags & kChildCleartid)

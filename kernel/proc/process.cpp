@@ -202,6 +202,10 @@ static void set_default_limits(ResourceLimit (&limits)[rlimit::kCount])
     limits[rlimit::kNofile] = { 1024, 4096 };
     limits[rlimit::kNproc] = { 4096, 4096 };
     limits[rlimit::kMemlock] = { 8 * MiB, 8 * MiB };
+    limits[rlimit::kNice] = { 0, 0 };   // only root may raise its priority...
+    limits[rlimit::kRtprio] = { 0, 0 }; // ...or run real-time, by default
+    limits[rlimit::kSigpending] = { 4096, 4096 };
+    limits[rlimit::kMsgqueue] = { 819200, 819200 };
 }
 
 Process::Process() { set_default_limits(m_limits); }
@@ -295,10 +299,16 @@ void ProcessManager::become_zombie(Process& process, int status)
     process.m_exited.notify_all();
     // Kernel processes, and user processes whose parent is PID 0 (init
     // itself), have nobody to wait for them.
-    if (process.m_is_kernel || process.m_parent == s_idle || !process.m_parent)
+    if (process.m_is_kernel || process.m_parent == s_idle || !process.m_parent) {
         reap(process);
-    else
+    } else if (signals::notify_parent_of_exit(process)) {
+        // Signals issue: the exit signal went to the parent; one that
+        // ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombie.
         notify_parent(process);
+        reap(process);
+    } else {
+        notify_parent(process);
+    }
 }
 
 // Orphans go to init, PID 1 (CONCEPTS C7), or to PID 0 while there is no
@@ -342,6 +352,8 @@ void ProcessManager::destroy(Process* process)
     VERIFY(process->m_threads.is_empty() && process->m_children.is_empty());
     delete process;
 }
+
+ProcessManager::List& ProcessManager::process_list() { return s_list; }
 
 Process* ProcessManager::find_locked(pid_t wanted)
 {

@@ -45,6 +45,7 @@
 #include <lib/ref_counted.h>
 #include <lib/types.h>
 #include <proc/pid.h>
+#include <proc/signals.h>
 #include <proc/thread_snapshot.h>
 #include <sched/thread.h>
 #include <sched/condition_variable.h>
@@ -73,6 +74,12 @@ constexpr int kNproc = 6;
 constexpr int kNofile = 7;
 constexpr int kMemlock = 8;
 constexpr int kAs = 9;
+constexpr int kLocks = 10;
+constexpr int kSigpending = 11;
+constexpr int kMsgqueue = 12;
+constexpr int kNice = 13;
+constexpr int kRtprio = 14;
+constexpr int kRttime = 15;
 constexpr int kCount = 16; // RLIM_NLIMITS
 constexpr u64 kInfinity = ~0ull;
 }
@@ -115,6 +122,9 @@ struct ProcessThread {
     // futex-woken when the thread exits) and set_robust_list.
     VirtAddr clear_child_tid { 0 };
     VirtAddr robust_list { 0 };
+    // Signals (proc/signals.h): blocked mask, own pending signals,
+    // alternate stack; guarded by the process's signal lock.
+    signals::ThreadSignals signals;
 };
 
 class Process {
@@ -161,6 +171,9 @@ public:
     // exit_group or a fatal signal is ending every thread: each leaves at
     // its next return towards user mode or interruptible wait.
     bool is_exiting() const { return m_group_exiting.load(std::memory_order_acquire); }
+    // Signals (proc/signals.h): actions, shared pending signals, group
+    // stop, interval timers, under their own spinlock.
+    signals::ProcessSignals& signal_state() { return m_signal_state; }
 
     // CPU accounting: the sum over its threads, live (from the snapshot)
     // and exited.
@@ -246,6 +259,7 @@ private:
     u64 m_started_ns { 0 };
     Times m_exited_threads {}; // accounting of threads that have exited
     ConditionVariable m_exited { "process exit" }; // wait_for_exit() sleeps here
+    signals::ProcessSignals m_signal_state;
 };
 
 

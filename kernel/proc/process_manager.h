@@ -42,6 +42,12 @@ struct ProcessManager {
     static void notify_parent(Process&);
     static void begin_group_exit(Process&, int status);
 
+    // process_groups.cpp
+    static ErrorOr<long> set_process_group(pid_t pid, pid_t pgid);
+    static ErrorOr<long> create_session();
+    static ErrorOr<long> process_group_of(pid_t pid, bool session);
+    static List& process_list(); // process.cpp; under the process lock
+
     // init_process.cpp
     static ErrorOr<void> start_init();
 

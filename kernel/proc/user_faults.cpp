@@ -1,29 +1,28 @@
 // Faults of user programs (CONCEPTS B3, C8): a page fault on a user
 // address is the memory manager's (demand paging, copy-on-write, stack
 // growth); what it cannot resolve, and every other exception raised in
-// user mode, ends the process with the signal Linux would send (SIGSEGV,
-// SIGBUS, SIGFPE, SIGILL, SIGTRAP), and the rest of the system goes on.
-// Until the signals issue brings handlers, the signal's default action
-// applies: the process dies, and wait() reports WIFSIGNALED with it.
+// user mode, raises the signal Linux would send (SIGSEGV, SIGBUS, SIGFPE,
+// SIGILL, SIGTRAP) with its siginfo (si_code, si_addr), and the rest of
+// the system goes on. A handler may catch it (and return, or longjmp out);
+// blocked or ignored, or without a handler, it kills the process, and
+// wait() reports WIFSIGNALED with it (proc/signals.h, force_fault).
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/fpu.h>
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/probe.h>
 #include <lib/log.h>
 #include <mm/address_space.h>
 #include <proc/current.h>
+#include <proc/signals.h>
 #include <proc/user_return.h>
 #include <sched/scheduler.h>
+#include <arch/x86_64/user_mode.h>
+#include <lib/string.h>
 #include <syscall/uaccess.h>
 
 namespace {
 
-// Linux's signal numbers (x86-64).
-constexpr int kSigIll = 4;
-constexpr int kSigTrap = 5;
-constexpr int kSigBus = 7;
-constexpr int kSigFpe = 8;
-constexpr int kSigKill = 9;
-constexpr int kSigSegv = 11;
+using namespace signals;
 
 // Page-fault error code bits (Intel SDM vol. 3, 4.7).
 constexpr u64 kFaultPresent = 1 << 0;
@@ -49,6 +48,7 @@ mm::FaultResult s_last_result[kMaxCpus];
 bool handle_page_fault(InterruptFrame& frame)
 {
     VirtAddr address = cpu::read_cr2();
+    s_last_result[this_cpu().id] = mm::FaultResult::NoMapping; // what a fault refused below is
     if (!uaccess::is_user_range(address, 1))
         return false;
     if (frame.error_code & kFaultReserved)
@@ -73,42 +73,75 @@ bool handle_page_fault(InterruptFrame& frame)
     return result == mm::FaultResult::Handled;
 }
 
-int signal_for(InterruptFrame const& frame)
+// The si_code of an x87 or SIMD floating-point fault, from the FPU's
+// status (the user's registers: the kernel never touches them).
+int floating_point_code(u64 vector)
+{
+    u8* state = current::thread().fpu_state;
+    fpu::save(state);
+    u16 control;
+    u16 status;
+    u32 mxcsr;
+    memcpy(&control, state + 0, sizeof(control));
+    memcpy(&status, state + 2, sizeof(status));
+    memcpy(&mxcsr, state + 24, sizeof(mxcsr));
+    return vector == interrupts::kX87Fault ? x87_fault_code(status, control) : simd_fault_code(mxcsr);
+}
+
+// The signal Linux sends for the fault in `frame`, with its siginfo.
+// Interrupts still off: reads this CPU's page-fault verdict.
+SigInfo fault_info(InterruptFrame const& frame, VirtAddr fault_address)
 {
     switch (frame.vector) {
     case interrupts::kDivideError:
+        return make_fault_info(kSigFpe, kFpeIntdiv, frame.rip);
     case interrupts::kX87Fault:
     case interrupts::kSimdFault:
-        return kSigFpe;
+        return make_fault_info(kSigFpe, floating_point_code(frame.vector), frame.rip);
     case interrupts::kInvalidOpcode:
-        return kSigIll;
+        return make_fault_info(kSigIll, kIllIllopn, frame.rip);
     case interrupts::kDebug:
+        return make_fault_info(kSigTrap, kTrapTrace, frame.rip);
     case interrupts::kBreakpoint:
-        return kSigTrap;
+        return make_kernel_info(kSigTrap);
     case interrupts::kAlignmentCheck:
-        return kSigBus;
+        return make_fault_info(kSigBus, kBusAdraln, 0);
     case interrupts::kPageFault:
-        if (s_last_result[this_cpu().id] == mm::FaultResult::BusError)
-            return kSigBus;
-        if (s_last_result[this_cpu().id] == mm::FaultResult::OutOfMemory)
-            return kSigKill;
-        return kSigSegv;
+        switch (s_last_result[this_cpu().id]) {
+        case mm::FaultResult::BusError:
+            return make_fault_info(kSigBus, kBusAdrerr, fault_address);
+        case mm::FaultResult::OutOfMemory:
+            return make_kernel_info(kSigKill);
+        case mm::FaultResult::AccessError:
+            return make_fault_info(kSigSegv, kSegvAccerr, fault_address);
+        default:
+            return make_fault_info(kSigSegv, kSegvMaperr, fault_address);
+        }
     default:
         // #GP (privileged instructions such as hlt and cli, non-canonical
-        // addresses), #SS, #NP...: SIGSEGV, as Linux.
-        return kSigSegv;
+        // addresses), #SS, #NP...: SIGSEGV, as Linux (SI_KERNEL, no address).
+        return make_kernel_info(kSigSegv);
     }
 }
 
+// Never returns to the faulting instruction as it was: the signal is
+// raised, then delivered (a handler's frame, or the end of the process)
+// on the way back to user mode, which this leaves through directly.
 [[noreturn]] void kill_faulting_process(InterruptFrame& frame, VirtAddr fault_address)
 {
-    int signal = signal_for(frame); // before interrupts come back: reads this CPU's verdict
+    SigInfo info = fault_info(frame, fault_address);
     cpu::sti();
     Process& me = current::process();
-    log_notice("pid %d (%s): %s at rip %#lx (address %#lx, error %#lx): killed by signal %d", me.pid(), me.name(),
-        interrupts::exception_name(frame.vector), frame.rip, fault_address, frame.error_code, signal);
-    sched::account_mode_switch(false);
-    process::exit_group(signal); // wait status: WIFSIGNALED, WTERMSIG == signal
+    if (info.signo == kSigKill) {
+        log_notice("pid %d (%s): out of memory on a page fault at %#lx: killed", me.pid(), me.name(), fault_address);
+        process::exit_group(wait_status_killed(kSigKill, false));
+    }
+    log_debug("pid %d (%s): %s at rip %#lx (address %#lx, error %#lx): signal %d", me.pid(), me.name(),
+        interrupts::exception_name(frame.vector), frame.rip, fault_address, frame.error_code, info.signo);
+    signals::force_fault(info, frame.vector, frame.error_code, fault_address);
+    user_return::prepare(frame);
+    sched::account_mode_switch(true);
+    enter_user_mode(&frame);
 }
 
 void user_entry(InterruptFrame&) { sched::account_mode_switch(false); }

@@ -21,6 +21,7 @@
 #include <mm/paging.h>
 #include <proc/current.h>
 #include <proc/process_manager.h>
+#include <proc/signals.h>
 #include <proc/user_return.h>
 #include <sched/scheduler.h>
 #include <syscall/uaccess.h>
@@ -73,7 +74,9 @@ ErrorOr<ProcessThread*> ProcessManager::create_user_thread(Process& process, Int
         created.weight = like->weight;
         created.affinity = like->affinity;
     }
-    return member_of(process, created);
+    ProcessThread* member = member_of(process, created);
+    signals::thread_joined(process, *member); // signals issue: senders can find and wake it
+    return member;
 }
 
 // The first exit_group (or fatal fault) of a process sets its status;
@@ -104,6 +107,7 @@ void ProcessManager::notify_parent(Process& process)
 // the PCB stays a zombie until reaped (C5). Under the process lock.
 void ProcessManager::release_user_resources(Process& process)
 {
+    signals::process_exited(process); // signals issue: interval timers off
     process.m_fd_table = nullptr; // closes every descriptor not shared with another process
     process.m_fs_context = nullptr;
     // The exiting thread loaded the kernel's tables before it left
@@ -161,8 +165,9 @@ u64 limit(int resource) { return process().resource_limit(resource).current; }
 
 bool interrupted()
 {
+    // Signals issue: also a signal pending and not blocked (proc/signals.h).
     Process* me = process::current();
-    return me && me->is_exiting();
+    return me && (me->is_exiting() || signals::current_has_deliverable());
 }
 
 }
@@ -188,6 +193,8 @@ namespace process {
             if (!copy_to_user(member->clear_child_tid, &zero, sizeof(zero)).is_error())
                 (void)futex_wake_address(member->clear_child_tid, 1);
         }
+        if (member)
+            signals::thread_leaving(*process, *member); // signals issue: off the signal lists
     }
     // Off the process's page tables before they may be freed: the kernel's
     // tables, and no root for the scheduler to reload.
@@ -211,13 +218,11 @@ void exit_group(int status)
 
 namespace user_return {
 
-void prepare(InterruptFrame&)
+void prepare(InterruptFrame& frame)
 {
-    Process* me = process::current();
-    if (me && me->is_exiting()) {
-        cpu::sti();
-        process::exit_user_thread(0); // the group status is already set
-    }
+    // Signals issue: a group exit, stops, default actions, handler frames
+    // and system-call restarts are all signals::deliver's (proc/signals.cpp).
+    signals::deliver(frame);
 }
 
 }

@@ -1,8 +1,8 @@
 // The way back to user mode (after every syscall, interrupt and fault
 // taken in user mode): the last moment the kernel can act for the thread
-// before its code runs again. Today: leave if the process is exiting
-// (exit_group, a fatal fault in another thread). The signals issue adds
-// signal delivery here.
+// before its code runs again: a thread of an exiting process leaves
+// (exit_group, a fatal fault in another thread), and pending signals are
+// delivered (proc/signals.h).
 #pragma once
 
 #include <arch/x86_64/interrupts.h>

@@ -4,6 +4,7 @@
 // matching child gets ECHILD; with WNOHANG it does not sleep.
 #include <proc/current.h>
 #include <proc/process_manager.h>
+#include <proc/signals.h>
 #include <proc/wait.h>
 
 namespace {
@@ -64,13 +65,22 @@ ErrorOr<WaitResult> wait(wait_request::Selector selector, pid_t id, int options)
         bool any = false;
         WaitResult result {};
         Process* zombie = nullptr;
+        Process* reported = nullptr; // signals issue: stopped (WUNTRACED) or continued (WCONTINUED)
         me.for_each_child([&](Process const& child) {
-            if (zombie || !matches(child, me, selector, id, options))
+            if (zombie || reported || !matches(child, me, selector, id, options))
                 return;
             any = true;
             if ((options & wait_options::kExited) && child.state() == ProcessState::Zombie)
                 zombie = const_cast<Process*>(&child);
+            else if ((options & (wait_options::kUntraced | wait_options::kContinued))
+                && signals::take_wait_report(const_cast<Process&>(child), options, result.status))
+                reported = const_cast<Process*>(&child);
         });
+        if (reported) {
+            result.pid = reported->pid();
+            result.uid = reported->credentials().uid;
+            return result;
+        }
         // Reaped outside the walk: reaping takes the child off the list.
         bool found = false;
         if (zombie) {

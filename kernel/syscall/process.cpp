@@ -44,6 +44,17 @@ REGISTER_SYSCALL(getgid, sys_getgid);
 ErrorOr<long> sys_getegid() { return current::credentials().egid; }
 REGISTER_SYSCALL(getegid, sys_getegid);
 
+ErrorOr<long> sys_setpgid(pid_t pid, pid_t pgid) { return ProcessManager::set_process_group(pid, pgid); }
+REGISTER_SYSCALL(setpgid, sys_setpgid);
+ErrorOr<long> sys_getpgid(pid_t pid) { return ProcessManager::process_group_of(pid, false); }
+REGISTER_SYSCALL(getpgid, sys_getpgid);
+ErrorOr<long> sys_getpgrp() { return ProcessManager::process_group_of(0, false); }
+REGISTER_SYSCALL(getpgrp, sys_getpgrp);
+ErrorOr<long> sys_getsid(pid_t pid) { return ProcessManager::process_group_of(pid, true); }
+REGISTER_SYSCALL(getsid, sys_getsid);
+ErrorOr<long> sys_setsid() { return ProcessManager::create_session(); }
+REGISTER_SYSCALL(setsid, sys_setsid);
+
 ErrorOr<long> sys_exit(int code) { process::exit_user_thread(exit_status(code)); }
 REGISTER_SYSCALL(exit, sys_exit);
 
@@ -171,7 +182,13 @@ ErrorOr<long> sys_waitid(int id_type, i32 id, UserPtr<u8> user_info, int options
             info.pid = result.pid;
             info.uid = result.uid;
             int signal = result.status & 0x7f;
-            if (signal == 0) {
+            if (result.status == 0xffff) {
+                info.code = 6; // CLD_CONTINUED
+                info.status = 18; // SIGCONT
+            } else if ((result.status & 0xff) == 0x7f) {
+                info.code = 5; // CLD_STOPPED
+                info.status = (result.status >> 8) & 0xff;
+            } else if (signal == 0) {
                 info.code = 1; // CLD_EXITED
                 info.status = (result.status >> 8) & 0xff;
             } else {

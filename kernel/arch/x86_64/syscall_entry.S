@@ -38,7 +38,7 @@ syscall_entry:
     pushq %r11                      /* rflags */
     pushq $USER_CODE64              /* cs */
     pushq %rcx                      /* rip */
-    pushq $0                        /* error code */
+    pushq %rax                      /* error code slot: the call's number (orig_rax), for signal restarts */
     pushq $SYSCALL_VECTOR
     pushq %rax
     pushq %rbx
