@@ -3,12 +3,19 @@
 // directory listings whose positions survive changes, symlinks, renames
 // within one tmpfs, the size and inode limits (ENOSPC) and statfs, mount
 // options, files that stay usable after their last name is gone, and the
-// release of a deep tree without recursion.
+// release of a deep tree without recursion. Page lifetime: a file's pages
+// are page-allocator pages holding one reference for the file and one per
+// mapper (page_for_mapping), so a mapped page outlives truncate and
+// unlink; reads and writes copy without the inode lock (a callback inside
+// the copy takes it, as a page fault would) and meet truncates correctly.
 #include "fs_test_fixture.h"
+#include <fs/tmpfs/data_page.h>
 #include <fs/tmpfs/page_index.h>
 #include <fs/tmpfs/tmpfs_inodes.h>
 #include <atomic>
+#include <functional>
 #include <map>
+#include <mm/page_allocator.h>
 #include <thread>
 
 using fs_test::FsTest;
@@ -141,10 +148,320 @@ TEST_F(TmpfsTest, pages_for_mapping_are_the_file_pages)
     EXPECT_EQ(memcmp(page, "hello", 5), 0);
     page[0] = 'j';
     EXPECT_EQ(MUST(read_file("/m")), "jello");
+    tmpfs::unref_data_page(page);
     // A hole gets a zeroed page, counted in st_blocks.
+    MUST(vfs::truncate(as_root(), root(), "/m", 6 * kPage));
     u8* far = MUST(file.inode->page_for_mapping(5));
     EXPECT_EQ(far[100], 0);
     EXPECT_EQ(MUST(stat("/m")).blocks, 16);
+    tmpfs::unref_data_page(far);
+    // A page wholly past the end is SIGBUS for the fault (EFAULT here).
+    EXPECT_ERRNO(file.inode->page_for_mapping(6), EFAULT);
+    EXPECT_EQ(MUST(stat("/m")).blocks, 16);
+}
+
+// ------------------------------------------------------------------ page lifetime
+
+// Pages of the page allocator in use now (the host arena of data_page.cpp).
+u64 pages_in_use() { return mm::page_allocator().allocated_pages(); }
+
+TEST_F(TmpfsTest, file_pages_hold_one_reference_and_mappings_one_each)
+{
+    MUST(write_file("/r", std::string(2 * kPage, 'r')));
+    auto file = MUST(lookup("/r"));
+    u8* first = MUST(file.inode->page_for_mapping(0));
+    EXPECT_EQ(tmpfs::data_page_references(first), 2u); // the file's and ours
+    u8* again = MUST(file.inode->page_for_mapping(0));
+    EXPECT_EQ(again, first);
+    EXPECT_EQ(tmpfs::data_page_references(first), 3u);
+    tmpfs::unref_data_page(again);
+    tmpfs::unref_data_page(first);
+    EXPECT_EQ(tmpfs::data_page_references(first), 1u);
+    // Reading and writing take their references only while they copy.
+    EXPECT_EQ(MUST(read_file("/r")), std::string(2 * kPage, 'r'));
+    auto handle = MUST(vfs::open(as_root(), root(), "/r", O_RDWR, 0));
+    KernelIoBuffer x(static_cast<void const*>("x"), 1);
+    EXPECT_EQ(MUST(handle->pwrite(x, 1, 10)), 1u);
+    EXPECT_EQ(tmpfs::data_page_references(first), 1u);
+}
+
+TEST_F(TmpfsTest, a_mapped_page_survives_truncate_until_unmapped)
+{
+    u64 before = pages_in_use();
+    MUST(write_file("/t", std::string(3 * kPage, 'm')));
+    EXPECT_EQ(pages_in_use(), before + 3);
+    auto file = MUST(lookup("/t"));
+    u8* mapped = MUST(file.inode->page_for_mapping(2));
+    MUST(vfs::truncate(as_root(), root(), "/t", kPage));
+    // The file let the page go (and stopped counting it)...
+    EXPECT_EQ(MUST(stat("/t")).blocks, 8);
+    EXPECT_EQ(tmpfs::data_page_references(mapped), 1u);
+    EXPECT_EQ(pages_in_use(), before + 2);
+    // ...but the mapper's page is intact, and not the file's any more.
+    EXPECT_EQ(mapped[0], 'm');
+    EXPECT_EQ(mapped[kPage - 1], 'm');
+    MUST(vfs::truncate(as_root(), root(), "/t", 3 * kPage));
+    EXPECT_EQ(MUST(read_file("/t")), std::string(kPage, 'm') + std::string(2 * kPage, '\0'));
+    mapped[0] = 'w'; // the mapping writes to its own page only
+    EXPECT_EQ(MUST(read_file("/t")), std::string(kPage, 'm') + std::string(2 * kPage, '\0'));
+    // The last reference frees the page.
+    tmpfs::unref_data_page(mapped);
+    EXPECT_EQ(pages_in_use(), before + 1);
+    MUST(vfs::unlink(as_root(), root(), "/t"));
+    file = vfs::Location {};
+    EXPECT_EQ(pages_in_use(), before);
+}
+
+TEST_F(TmpfsTest, a_mapped_page_survives_unlink_and_close)
+{
+    u64 before = pages_in_use();
+    u8* mapped;
+    {
+        auto handle = MUST(vfs::open(as_root(), root(), "/u", O_RDWR | O_CREAT, 0644));
+        KernelIoBuffer data(static_cast<void const*>("mapped"), 6);
+        EXPECT_EQ(MUST(handle->write(data, 6)), 6u);
+        mapped = MUST(handle->inode()->page_for_mapping(0));
+        MUST(vfs::unlink(as_root(), root(), "/u"));
+    }
+    // The file is gone with its name and its last open file; the mapping
+    // still holds its page.
+    EXPECT_EQ(tmpfs::data_page_references(mapped), 1u);
+    EXPECT_EQ(memcmp(mapped, "mapped", 6), 0);
+    EXPECT_EQ(pages_in_use(), before + 1);
+    tmpfs::unref_data_page(mapped);
+    EXPECT_EQ(pages_in_use(), before);
+}
+
+TEST_F(TmpfsTest, an_unlinked_open_file_frees_its_pages_and_space_on_last_close)
+{
+    tmpfs::Options options = MUST(tmpfs::parse_options("size=16k"));
+    RefPtr<vfs::Inode> small = MUST(tmpfs::TmpFs::create(options));
+    MUST(make_directory("/small"));
+    vfs::Location at = MUST(lookup("/small"));
+    MUST(mounts.mount(small, at, "small", 0));
+    u64 before = pages_in_use();
+    auto file = MUST(vfs::open(as_root(), root(), "/small/f", O_RDWR | O_CREAT, 0644));
+    std::string data(3 * kPage, 'o');
+    KernelIoBuffer buffer(static_cast<void const*>(data.data()), data.size());
+    EXPECT_EQ(MUST(file->write(buffer, data.size())), data.size());
+    MUST(vfs::unlink(as_root(), root(), "/small/f"));
+    EXPECT_EQ(MUST(vfs::statfs(as_root(), root(), "/small")).bfree, 1u);
+    EXPECT_EQ(pages_in_use(), before + 3);
+    // Still open: still there, still counted.
+    MUST(file->seek(0, SEEK_SET));
+    EXPECT_EQ(MUST(FsTest::read_all(*file)), data);
+    file = nullptr;
+    EXPECT_EQ(MUST(vfs::statfs(as_root(), root(), "/small")).bfree, 4u);
+    EXPECT_EQ(pages_in_use(), before);
+}
+
+// An IoBuffer that runs a callback in the middle of a copy, where a user
+// copy would fault: the callback may take the inode's lock (as the fault
+// handler does for a mapping of the same file) or change the file.
+class InterruptingBuffer final : public IoBuffer {
+public:
+    InterruptingBuffer(void* data, usize size, std::function<void()> during)
+        : m_inner(data, size)
+        , m_during(std::move(during))
+    {
+    }
+    ErrorOr<void> write_bytes(usize offset, void const* source, usize length) override
+    {
+        interrupt();
+        return m_inner.write_bytes(offset, source, length);
+    }
+    ErrorOr<void> read_bytes(usize offset, void* destination, usize length) const override
+    {
+        interrupt();
+        return m_inner.read_bytes(offset, destination, length);
+    }
+    ErrorOr<void> write_zeros(usize offset, usize length) override
+    {
+        interrupt();
+        return m_inner.write_zeros(offset, length);
+    }
+    int calls() const { return m_calls; }
+
+private:
+    void interrupt() const
+    {
+        if (m_calls++ == 0 && m_during)
+            m_during();
+    }
+    KernelIoBuffer m_inner;
+    std::function<void()> m_during;
+    mutable int m_calls { 0 };
+};
+
+TEST_F(TmpfsTest, copies_run_without_the_inode_lock)
+{
+    MUST(write_file("/c", std::string(2 * kPage, 'c')));
+    auto file = MUST(lookup("/c"));
+    vfs::Inode& inode = *file.inode;
+    // What a fault on a mapping of this file does in the middle of the
+    // copy: ask the file for a page (taking its lock). Deadlocks (spins
+    // forever) if the copy holds the lock.
+    auto fault = [&] {
+        u8* page = MUST(inode.page_for_mapping(1));
+        tmpfs::unref_data_page(page);
+        (void)inode.size();
+    };
+    std::string out(2 * kPage, '\0');
+    InterruptingBuffer reader(out.data(), out.size(), fault);
+    EXPECT_EQ(MUST(inode.read(0, reader, out.size())), out.size());
+    EXPECT_EQ(out, std::string(2 * kPage, 'c'));
+
+    std::string in(2 * kPage, 'w');
+    InterruptingBuffer writer(in.data(), in.size(), fault);
+    u64 offset = 0;
+    EXPECT_EQ(MUST(inode.write(offset, writer, in.size(), false)), in.size());
+    EXPECT_EQ(MUST(read_file("/c")), in);
+}
+
+TEST_F(TmpfsTest, a_write_that_meets_a_truncate_lands_after_it)
+{
+    MUST(write_file("/w", std::string(2 * kPage, 'a')));
+    auto file = MUST(lookup("/w"));
+    vfs::Inode& inode = *file.inode;
+    std::string in(100, 'b');
+    // A truncate to zero runs while the write copies into page 1: the
+    // write copies again into a fresh page, after the truncate.
+    InterruptingBuffer writer(in.data(), in.size(), [&] { MUST(inode.truncate(0)); });
+    u64 offset = kPage + 10;
+    EXPECT_EQ(MUST(inode.write(offset, writer, in.size(), false)), in.size());
+    EXPECT_EQ(writer.calls(), 2);
+    EXPECT_EQ(inode.size(), kPage + 110);
+    EXPECT_EQ(MUST(read_file("/w")), std::string(kPage + 10, '\0') + in);
+    EXPECT_EQ(MUST(stat("/w")).blocks, 8); // page 0 went with the truncate
+}
+
+TEST_F(TmpfsTest, a_read_that_meets_a_truncate_stops_at_the_new_end)
+{
+    MUST(write_file("/rt", std::string(3 * kPage, 'z')));
+    auto file = MUST(lookup("/rt"));
+    vfs::Inode& inode = *file.inode;
+    std::string out(3 * kPage, '-');
+    InterruptingBuffer reader(out.data(), out.size(), [&] { MUST(inode.truncate(kPage + 5)); });
+    // The first page was already found (and is held) when the truncate
+    // ran; the read then stops at the new end.
+    EXPECT_EQ(MUST(inode.read(0, reader, out.size())), kPage + 5);
+    EXPECT_EQ(out.substr(0, kPage + 5), std::string(kPage + 5, 'z'));
+}
+
+// A buffer whose copies fail after `good` bytes (a user buffer running
+// into an unmapped page).
+class FailingBuffer final : public IoBuffer {
+public:
+    explicit FailingBuffer(usize good)
+        : m_good(good)
+    {
+    }
+    ErrorOr<void> write_bytes(usize offset, void const*, usize length) override { return check(offset, length); }
+    ErrorOr<void> read_bytes(usize offset, void* destination, usize length) const override
+    {
+        // Like a user copy that faults part way: the bytes before the
+        // fault arrive.
+        for (usize i = 0; i < length && offset + i < m_good; ++i)
+            static_cast<u8*>(destination)[i] = 'f';
+        return check(offset, length);
+    }
+
+private:
+    ErrorOr<void> check(usize offset, usize length) const
+    {
+        if (offset + length > m_good)
+            return Error::from_errno(EFAULT);
+        return {};
+    }
+    usize m_good;
+};
+
+TEST_F(TmpfsTest, a_copy_that_fails_part_way_counts_what_went)
+{
+    MUST(write_file("/f", "0123456789"));
+    auto file = MUST(lookup("/f"));
+    vfs::Inode& inode = *file.inode;
+    // The first page goes in whole; the second fails part way: a short write.
+    FailingBuffer bad(kPage + 50);
+    u64 offset = 5;
+    EXPECT_EQ(MUST(inode.write(offset, bad, 2 * kPage, false)), kPage - 5);
+    EXPECT_EQ(inode.size(), kPage);
+    // Nothing goes: the error.
+    FailingBuffer none(0);
+    offset = 0;
+    EXPECT_ERRNO(inode.write(offset, none, 10, false), EFAULT);
+    EXPECT_EQ(inode.size(), kPage);
+    // Reads the same: the bytes before the failure, or the error.
+    MUST(inode.truncate(2 * kPage));
+    FailingBuffer bad_read(kPage + 1);
+    EXPECT_EQ(MUST(inode.read(0, bad_read, 2 * kPage)), kPage);
+    EXPECT_ERRNO(inode.read(0, none, 10), EFAULT);
+}
+
+TEST_F(TmpfsTest, a_failed_copy_leaves_zeros_past_the_end)
+{
+    MUST(write_file("/f", "0123456789"));
+    auto file = MUST(lookup("/f"));
+    vfs::Inode& inode = *file.inode;
+    // 50 bytes land at 20..70, past the end, before the copy fails.
+    FailingBuffer half(50);
+    u64 offset = 20;
+    EXPECT_ERRNO(inode.write(offset, half, 100, false), EFAULT);
+    EXPECT_EQ(inode.size(), 10u);
+    // A mapping of the last page shows zeros after the end, and so does
+    // the file grown by truncate.
+    u8* page = MUST(inode.page_for_mapping(0));
+    EXPECT_EQ(memcmp(page, "0123456789", 10), 0);
+    for (u64 i = 10; i < kPage; ++i)
+        ASSERT_EQ(page[i], 0) << i;
+    tmpfs::unref_data_page(page);
+    MUST(inode.truncate(100));
+    EXPECT_EQ(MUST(read_file("/f")), std::string("0123456789") + std::string(90, '\0'));
+}
+
+TEST_F(TmpfsTest, writers_truncaters_and_mappers_in_parallel_free_every_page)
+{
+    u64 before = pages_in_use();
+    {
+        MUST(write_file("/p", ""));
+        auto file = MUST(lookup("/p"));
+        vfs::Inode& inode = *file.inode;
+        std::atomic<bool> stop { false };
+        auto writer = [&] {
+            std::string data(3 * kPage, 'p');
+            for (int i = 0; i < 300; ++i) {
+                KernelIoBuffer buffer(static_cast<void const*>(data.data()), data.size());
+                u64 offset = (i % 4) * 1000;
+                MUST(inode.write(offset, buffer, data.size(), false));
+            }
+        };
+        auto truncater = [&] {
+            for (int i = 0; !stop.load(); ++i)
+                MUST(inode.truncate((i % 5) * 3000));
+        };
+        auto mapper = [&] {
+            while (!stop.load()) {
+                auto page = inode.page_for_mapping(1);
+                if (!page.is_error()) {
+                    EXPECT_GE(tmpfs::data_page_references(page.value()), 1u);
+                    volatile u8 byte = page.value()[7];
+                    (void)byte;
+                    tmpfs::unref_data_page(page.value());
+                }
+            }
+        };
+        std::thread t1(truncater), t2(mapper);
+        writer();
+        stop = true;
+        t1.join();
+        t2.join();
+        // Every byte within the size is either written data or a zero.
+        std::string content = MUST(read_file("/p"));
+        EXPECT_EQ(content.size(), inode.size());
+        EXPECT_EQ(content.find_first_not_of(std::string("p\0", 2)), std::string::npos);
+        MUST(vfs::unlink(as_root(), root(), "/p"));
+    }
+    EXPECT_EQ(pages_in_use(), before);
 }
 
 // ------------------------------------------------------------------ metadata

@@ -1,21 +1,22 @@
 // The page radix tree of tmpfs files (fs/tmpfs/page_index.h).
+#include <fs/tmpfs/data_page.h>
 #include <fs/tmpfs/page_index.h>
 #include <lib/string.h>
 #include <new>
 
 namespace tmpfs {
 
-void* PageIndex::allocate_block()
+void** PageIndex::allocate_node()
 {
-    void* block = ::operator new(kPageSize, std::align_val_t { kPageSize }, std::nothrow);
-    if (block)
-        memset(block, 0, kPageSize);
-    return block;
+    void* node = ::operator new(kPageSize, std::align_val_t { kPageSize }, std::nothrow);
+    if (node)
+        memset(node, 0, kPageSize);
+    return static_cast<void**>(node);
 }
 
-void PageIndex::free_block(void* block)
+void PageIndex::free_node(void* node)
 {
-    ::operator delete(block, std::align_val_t { kPageSize });
+    ::operator delete(node, std::align_val_t { kPageSize });
 }
 
 u8* PageIndex::find(u64 index) const
@@ -41,7 +42,7 @@ ErrorOr<u8*> PageIndex::find_or_allocate(u64 index)
             ++m_height;
     }
     while (index >= capacity(m_height)) {
-        void** node = static_cast<void**>(allocate_block());
+        void** node = allocate_node();
         if (!node)
             return Error::from_errno(ENOMEM);
         node[0] = m_root;
@@ -51,7 +52,7 @@ ErrorOr<u8*> PageIndex::find_or_allocate(u64 index)
     void** slot_holder = &m_root;
     for (u32 level = m_height; level > 0; --level) {
         if (!*slot_holder) {
-            void* node = allocate_block();
+            void** node = allocate_node();
             if (!node)
                 return Error::from_errno(ENOMEM);
             *slot_holder = node;
@@ -60,10 +61,7 @@ ErrorOr<u8*> PageIndex::find_or_allocate(u64 index)
         slot_holder = &static_cast<void**>(*slot_holder)[slot];
     }
     if (!*slot_holder) {
-        void* page = allocate_block();
-        if (!page)
-            return Error::from_errno(ENOMEM);
-        *slot_holder = page;
+        *slot_holder = TRY(allocate_data_page());
         ++m_pages;
     }
     return static_cast<u8*>(*slot_holder);
@@ -83,13 +81,13 @@ bool PageIndex::free_below(void** node, u32 level, u64 base, u64 first)
             continue;
         }
         if (level == 1) {
-            free_block(entry);
+            unref_data_page(static_cast<u8*>(entry));
             entry = nullptr;
             --m_pages;
             continue;
         }
         if (free_below(static_cast<void**>(entry), level - 1, start, first)) {
-            free_block(entry);
+            free_node(entry);
             entry = nullptr;
         } else {
             empty = false;
@@ -105,12 +103,12 @@ u64 PageIndex::free_from(u64 first)
     u64 before = m_pages;
     if (m_height == 0) {
         if (first == 0) {
-            free_block(m_root);
+            unref_data_page(static_cast<u8*>(m_root));
             m_root = nullptr;
             --m_pages;
         }
     } else if (free_below(static_cast<void**>(m_root), m_height, 0, first)) {
-        free_block(m_root);
+        free_node(m_root);
         m_root = nullptr;
     }
     if (!m_root)

@@ -12,7 +12,10 @@
 // The inode classes are in tmpfs_inodes.h. Locking: one namespace lock
 // per tmpfs guards every directory's entries, parent links and rename;
 // each inode's own lock (vfs::Inode) guards its metadata and pages; the
-// namespace lock is taken first.
+// namespace lock is taken first. Both are spinlocks (fs/vfs/fs_lock.h):
+// no copy to or from an IoBuffer (user memory, which may fault) happens
+// with either held (tmpfs_file.cpp, and getdents's visitor fills a kernel
+// buffer).
 // Host-buildable.
 #pragma once
 

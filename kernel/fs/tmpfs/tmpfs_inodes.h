@@ -11,6 +11,7 @@
 // Host-buildable.
 #pragma once
 
+#include <fs/tmpfs/data_page.h>
 #include <fs/tmpfs/page_index.h>
 #include <fs/tmpfs/tmpfs.h>
 #include <fs/vfs/inode.h>
@@ -96,13 +97,27 @@ public:
     ErrorOr<usize> read(u64 offset, IoBuffer& buffer, usize count) override;
     ErrorOr<usize> write(u64& offset, IoBuffer const& buffer, usize count, bool append) override;
     ErrorOr<void> truncate(u64 size) override;
+    // The page with a reference for the caller (who drops it with
+    // unref_data_page, or mm::page_unref of its physical address); EFAULT
+    // for a page wholly past the end of the file.
     ErrorOr<u8*> page_for_mapping(u64 page_index) override;
     u64 max_file_size() const override { return kMaxSize; }
 
 private:
     void update_blocks_locked() { m_blocks = m_pages.page_count() * (PageIndex::kPageSize / 512); }
+    // The page `index`, allocated (and charged) if it was a hole; the
+    // index keeps the only reference.
+    ErrorOr<u8*> page_locked(u64 index);
+    // Writes `chunk` bytes at `from` in `buffer` (all within one page) to
+    // the file at `position`; `bounce` is a page it may allocate to copy
+    // through, kept for the rest of the write (tmpfs_file.cpp).
+    ErrorOr<void> write_page(u64 position, IoBuffer const& buffer, usize from, usize chunk, i64 now, PageHold& bounce);
 
-    PageIndex m_pages; // guarded by the inode lock
+    // Guarded by the inode lock.
+    PageIndex m_pages;
+    // Truncations so far: a write whose copy saw this change copies again
+    // (tmpfs_file.cpp).
+    u64 m_truncations { 0 };
 };
 
 class TmpfsSymlink final : public TmpfsInode {

@@ -161,8 +161,10 @@ public:
     // A symlink's target (EINVAL for other files).
     virtual ErrorOr<KString> readlink();
     // The kernel address of the page holding bytes [index * 4096, +4096)
-    // of a regular file, allocated (zeroed) if it is a hole: what
-    // mmap(MAP_SHARED) of the file will map. ENODEV where unsupported.
+    // of a regular file, allocated (zeroed) if it is a hole: what mmap of
+    // the file maps. The caller gets a page reference (mm/page_ref.h) and
+    // drops it with page_unref when done. EFAULT for a page wholly past
+    // the end of the file (SIGBUS), ENODEV where unsupported.
     virtual ErrorOr<u8*> page_for_mapping(u64 page_index);
     // The largest size truncate and write accept (EFBIG beyond).
     virtual u64 max_file_size() const { return 0; }
