@@ -283,7 +283,8 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
         if (built.is_error())
             return built.error();
         TRY(copied);
-        TRY(interpreter);
+        if (interpreter.is_error()) // (not TRY: it would move the value out)
+            return interpreter.error();
         // The new argv replaces the old: swap the lists' storage.
         std::swap(argv.items, rebuilt.items);
         std::swap(argv.count, rebuilt.count);
@@ -344,7 +345,8 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
     }
     auto command_line = KString::create(StringView(cmdline, cmdline_length));
     kfree(cmdline);
-    TRY(command_line);
+    if (command_line.is_error())
+        return command_line.error();
 
     TRY(signals::prepare_exec(me)); // signals issue: actions shared by CLONE_SIGHAND get a private copy
 

@@ -24,6 +24,7 @@
 #include <proc/signals.h>
 #include <proc/user_return.h>
 #include <sched/scheduler.h>
+#include <syscall/file_locks.h>
 #include <syscall/uaccess.h>
 
 namespace {
@@ -108,6 +109,7 @@ void ProcessManager::notify_parent(Process& process)
 void ProcessManager::release_user_resources(Process& process)
 {
     signals::process_exited(process); // signals issue: interval timers off
+    file_locks::release_process(process); // POSIX record locks go with their process
     process.m_fd_table = nullptr; // closes every descriptor not shared with another process
     process.m_fs_context = nullptr;
     // The exiting thread loaded the kernel's tables before it left
