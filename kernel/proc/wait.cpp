@@ -2,6 +2,7 @@
 // child stays a zombie - its PID, exit status and CPU times kept - until
 // its parent collects them here; then it is reaped. A parent with no
 // matching child gets ECHILD; with WNOHANG it does not sleep.
+#include <fs/procfs/kernel_source.h>
 #include <proc/current.h>
 #include <proc/process_manager.h>
 #include <proc/signals.h>
@@ -88,8 +89,13 @@ ErrorOr<WaitResult> wait(wait_request::Selector selector, pid_t id, int options)
             auto reaped = ProcessManager::reap_one(me, *zombie, options, &result.status, &result.pid);
             found = !reaped.is_error() && reaped.value();
         }
-        if (found)
+        if (found) {
+            if (!(options & wait_options::kNoWait)) {
+                locker.unlock();
+                procfs::refresh_process_list(); // the reaped child leaves /proc's listing at once
+            }
             return result;
+        }
         if (!any)
             return Error::from_errno(ECHILD);
         if (options & wait_options::kNoHang)
