@@ -123,8 +123,8 @@ bool AddressSpace::try_grow_stack(VirtAddr address)
     if (stack->start - address > kStackGrowthLimit)
         return false;
     VirtAddr new_start = align_down(address, kPageSize);
-    if (stack->end - new_start > kUserStackMaxSize)
-        return false;
+    if (stack->end - new_start > m_stack_limit)
+        return false; // RLIMIT_STACK: the fault becomes SIGSEGV
     // Keep a gap to whatever lies below, so a runaway stack faults instead
     // of growing into the heap.
     Vma* below = nullptr;

@@ -72,6 +72,10 @@ public:
     // Physical page behind a user address if present (tests, /proc).
     ErrorOr<PhysAddr> translate(VirtAddr address);
 
+    // RLIMIT_STACK: how far a growing stack area may extend (its size).
+    void set_stack_limit(u64 bytes) { m_stack_limit = bytes; }
+    u64 stack_limit() const { return m_stack_limit; }
+
     VmaList& areas() { return m_areas; }
     usize resident_pages() const { return m_resident_pages; }
 
@@ -94,6 +98,7 @@ private:
     VirtAddr m_brk_start { 0 };
     VirtAddr m_brk { 0 };
     usize m_resident_pages { 0 };
+    u64 m_stack_limit { kUserStackMaxSize };
 
     static void drop_callback(Vma const&, VirtAddr start, VirtAddr end, void* self);
     static void reprotect_callback(Vma const& area, VirtAddr start, VirtAddr end, void* self);

@@ -302,6 +302,7 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
     }
 
     auto space = TRY(mm::AddressSpace::create());
+    space->set_stack_limit(current::process().resource_limit(rlimit::kStack).current);
     TRY(load_segments(*space, reader, image));
     space->set_brk_start(image.brk_start);
 

@@ -5,6 +5,7 @@
 // (memory.cpp), RLIMIT_NOFILE by the descriptor calls, RLIMIT_MEMLOCK by
 // mlock, RLIMIT_NICE and RLIMIT_RTPRIO by the scheduling calls; the others
 // are kept and reported for now.
+#include <mm/address_space.h>
 #include <proc/current.h>
 #include <sched/mutex.h>
 #include <syscall/syscall.h>
@@ -64,8 +65,12 @@ ErrorOr<long> do_prlimit(pid_t pid, u32 resource, UserPtr<LinuxRlimit const> new
             old = target->resource_limit(index);
             if (setting) {
                 result = check_rlimit_change(resource, old.maximum, wanted.rlim_cur, wanted.rlim_max, caller.is_superuser());
-                if (!result.is_error())
+                if (!result.is_error()) {
                     target->set_resource_limit(index, { wanted.rlim_cur, wanted.rlim_max });
+                    // The stack's growth limit lives with the address space.
+                    if (index == rlimit::kStack && target->address_space())
+                        target->address_space()->set_stack_limit(wanted.rlim_cur);
+                }
             }
         }
     }

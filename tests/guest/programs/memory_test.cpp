@@ -448,6 +448,20 @@ TEST(stack_grows_for_deep_recursion)
     EXPECT_EXITED(status, 0);
 }
 
+// RLIMIT_STACK bounds the growth: with 256 KiB, ~2 MiB of recursion
+// must end in SIGSEGV rather than a bigger stack.
+TEST(stack_growth_stops_at_rlimit_stack)
+{
+    EXPECT_SIGNALED(status_of([] {
+        rlimit limit { 256 * 1024, 256 * 1024 };
+        if (setrlimit(RLIMIT_STACK, &limit) != 0)
+            _exit(3);
+        volatile long sink = recurse(512);
+        (void)sink;
+    }),
+        SIGSEGV);
+}
+
 TEST(bad_arguments_einval)
 {
     // Zero length.
