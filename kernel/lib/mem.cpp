@@ -4,10 +4,17 @@
 
 extern "C" {
 
+// Quadwords, then the last bytes: on hardware with ERMSB `rep movsb` alone
+// would do, but under QEMU's TCG (where Haneul is measured) every
+// iteration of a string instruction costs the same whatever its width, so
+// moving 8 bytes at a time makes page copies about 8x faster.
 void* memcpy(void* dest, const void* src, size_t n)
 {
     void* ret = dest;
-    asm volatile("rep movsb" : "+D"(dest), "+S"(src), "+c"(n) : : "memory");
+    size_t quads = n / 8;
+    size_t bytes = n % 8;
+    asm volatile("rep movsq" : "+D"(dest), "+S"(src), "+c"(quads) : : "memory");
+    asm volatile("rep movsb" : "+D"(dest), "+S"(src), "+c"(bytes) : : "memory");
     return ret;
 }
 
@@ -28,7 +35,11 @@ void* memmove(void* dest, const void* src, size_t n)
 void* memset(void* dest, int value, size_t n)
 {
     void* ret = dest;
-    asm volatile("rep stosb" : "+D"(dest), "+c"(n) : "a"(value) : "memory");
+    u64 pattern = 0x0101010101010101ull * static_cast<u8>(value);
+    size_t quads = n / 8;
+    size_t bytes = n % 8;
+    asm volatile("rep stosq" : "+D"(dest), "+c"(quads) : "a"(pattern) : "memory");
+    asm volatile("rep stosb" : "+D"(dest), "+c"(bytes) : "a"(pattern) : "memory");
     return ret;
 }
 

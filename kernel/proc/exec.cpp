@@ -3,10 +3,10 @@
 // when all of that worked does the process switch to it (the point of no
 // return), so a failed exec leaves the caller running with an errno.
 //
-// Loading: elf.h reads and checks the headers; every page of each PT_LOAD
-// segment is copied into anonymous private memory of the new address
-// space (file-backed copy-on-write mapping of the text comes with the
-// memory work of the swap issue); the stack gets argv, envp and auxv
+// Loading: elf.h reads and checks the headers; the PT_LOAD segments are
+// private mappings of the file's own pages (copy-on-write, so every
+// process running a program shares its text), the bss anonymous zeros;
+// the stack gets argv, envp and auxv
 // (initial_stack.h); brk starts after the image. `#!` scripts run their
 // interpreter (script.h), up to kMaxScriptDepth levels.
 #include <arch/x86_64/cpu.h>
@@ -16,6 +16,7 @@
 #include <fs/devfs/csprng.h>
 #include <fs/vfs/fd_table.h>
 #include <fs/vfs/fs_context.h>
+#include <fs/vfs/inode_memory_object.h>
 #include <fs/vfs/vfs.h>
 #include <lib/log.h>
 #include <lib/string.h>
@@ -151,40 +152,56 @@ u32 prot_of(u32 elf_flags)
     return prot;
 }
 
-ErrorOr<void> load_segments(mm::AddressSpace& space, ElfFile const& file, ElfImage const& image)
+// The file page behind `page` of the image, as a byte offset in the file,
+// or nothing when the page holds no file bytes (bss beyond the file part).
+bool file_offset_of(ElfImage const& image, VirtAddr page, u64& offset)
 {
-    // Areas first: one per page range, with the segment's protection.
-    // Two segments may share a page (elf.h allows it when the file page
-    // behind them is the same): the page gets the union of the rights.
     for (usize i = 0; i < image.segment_count; ++i) {
         auto const& segment = image.segments[i];
-        VirtAddr start = segment.page_start();
-        VirtAddr end = segment.page_end();
-        for (VirtAddr page = start; page < end; page += mm::kPageSize) {
+        if (page >= segment.page_start() && page < segment.file_page_end() && segment.file_size) {
+            offset = segment.file_page_offset() + (page - segment.page_start());
+            return true;
+        }
+    }
+    return false;
+}
+
+// Maps the image into `space`: every page that holds file bytes is the
+// file's own page, mapped private (read in place, copied on the first
+// write: a program's text is shared by every process running it); pages
+// past the file part are anonymous zeros. Adjacent pages with the same
+// backing merge into one area. elf.h allows two segments to share a page
+// only when the same file page is behind both; the page then gets the
+// union of their rights (elf_page_flags).
+ErrorOr<void> load_segments(mm::AddressSpace& space, vfs::Inode& inode, ElfImage const& image)
+{
+    auto object = TRY(vfs::create_inode_memory_object(RefPtr<vfs::Inode>(inode)));
+    for (usize i = 0; i < image.segment_count; ++i) {
+        auto const& segment = image.segments[i];
+        for (VirtAddr page = segment.page_start(); page < segment.page_end(); page += mm::kPageSize) {
             if (space.areas().find(page))
                 continue;
             u32 prot = prot_of(elf_page_flags(image, page));
-            TRY(space.map(page, mm::kPageSize, prot, mm::kVmaAnonymous, {}, 0, true, false));
+            u64 offset = 0;
+            if (file_offset_of(image, page, offset))
+                TRY(space.map(page, mm::kPageSize, prot, 0, object, offset, true, false));
+            else
+                TRY(space.map(page, mm::kPageSize, prot, mm::kVmaAnonymous, {}, 0, true, false));
         }
     }
-    auto* buffer = static_cast<u8*>(kmalloc(mm::kPageSize));
-    if (!buffer)
-        return Error::from_errno(ENOMEM);
-    ErrorOr<void> result {};
-    for (usize i = 0; i < image.segment_count && !result.is_error(); ++i) {
+    // The bss's first page is partly file: what follows the file part in
+    // that page must read as zeros, not as the file's next bytes (this
+    // copies that one page, as Linux's padzero does).
+    for (usize i = 0; i < image.segment_count; ++i) {
         auto const& segment = image.segments[i];
-        // Pages past the file part are zero already (fresh anonymous memory).
-        for (VirtAddr page = segment.page_start(); page < segment.file_page_end(); page += mm::kPageSize) {
-            result = elf_read_page(file, image, page, buffer);
-            if (result.is_error())
-                break;
-            result = space.write_bytes(page, buffer, mm::kPageSize);
-            if (result.is_error())
-                break;
-        }
+        if (segment.memory_size <= segment.file_size)
+            continue;
+        VirtAddr file_end = segment.vaddr + segment.file_size;
+        usize tail = align_up(file_end, mm::kPageSize) - file_end;
+        if (tail)
+            TRY(space.zero_bytes(file_end, tail));
     }
-    kfree(buffer);
-    return result;
+    return {};
 }
 
 ErrorOr<VirtAddr> build_stack(mm::AddressSpace& space, InitialStackParams const& params)
@@ -303,7 +320,7 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
 
     auto space = TRY(mm::AddressSpace::create());
     space->set_stack_limit(current::process().resource_limit(rlimit::kStack).current);
-    TRY(load_segments(*space, reader, image));
+    TRY(load_segments(*space, *file->inode(), image));
     space->set_brk_start(image.brk_start);
 
     Process& me = current::process();

@@ -20,6 +20,7 @@
 #include <fs/vfs/inode.h>
 #include <fs/vfs/open_file.h>
 #include <lib/format.h>
+#include <fs/vfs/inode_memory_object.h>
 #include <mm/address_space.h>
 #include <mm/page_ref.h>
 #include <mm/file_object.h>
@@ -44,33 +45,6 @@ constexpr VirtAddr k32BitTop = 0x80000000; // MAP_32BIT: below 2 GiB
 
 VirtAddr min_address(VirtAddr a, VirtAddr b) { return a < b ? a : b; }
 VirtAddr max_address(VirtAddr a, VirtAddr b) { return a > b ? a : b; }
-
-// A file mapping's pages: the inode's own (tmpfs keeps file data in whole
-// pages for exactly this).
-class InodeFileObject final : public mm::FileObject {
-public:
-    static ErrorOr<RefPtr<mm::MemoryObject>> create(RefPtr<vfs::Inode> inode)
-    {
-        char description[48];
-        format(description, sizeof(description), "inode %lu", static_cast<unsigned long>(inode->ino()));
-        auto* object = new (std::nothrow) InodeFileObject(std::move(inode), description);
-        if (!object)
-            return Error::from_errno(ENOMEM);
-        return RefPtr<mm::MemoryObject>(adopt_ref<mm::MemoryObject>(object));
-    }
-
-protected:
-    ErrorOr<u8*> file_page(u64 page_index) override { return m_inode->page_for_mapping(page_index); }
-    u64 file_size() const override { return m_inode->size(); }
-
-private:
-    InodeFileObject(RefPtr<vfs::Inode> inode, const char* description)
-        : FileObject(description)
-        , m_inode(std::move(inode))
-    {
-    }
-    RefPtr<vfs::Inode> m_inode;
-};
 
 // Bytes of [start, end) that areas cover. Under the address space lock.
 usize mapped_between_locked(AddressSpace& space, VirtAddr start, VirtAddr end)
@@ -215,7 +189,7 @@ ErrorOr<void> prepare_file(vfs::OpenFile& file, MmapRequest& request, u32& vma_f
         if (!file.is_writable())
             vma_flags |= mm::kVmaNoSharedWrite;
     }
-    object = TRY(InodeFileObject::create(RefPtr<vfs::Inode>(inode)));
+    object = TRY(vfs::create_inode_memory_object(RefPtr<vfs::Inode>(inode)));
     return {};
 }
 

@@ -510,8 +510,24 @@ void hammer_thread(void*)
 
 }
 
+// Waits (up to a second) until the reaper has freed every exited thread:
+// the count of kernel stacks stays the same over three 10 ms looks. The
+// leak checks below compare counts taken when nothing else is in flight.
+static void wait_for_reaper_to_settle()
+{
+    usize last = mm::kernel_stacks_in_use();
+    int stable = 0;
+    for (int round = 0; round < 100 && stable < 3; ++round) {
+        sched::sleep_ns(10'000'000);
+        usize now = mm::kernel_stacks_in_use();
+        stable = now == last ? stable + 1 : 0;
+        last = now;
+    }
+}
+
 KERNEL_TEST(smp_kmalloc_and_page_allocator_survive_every_cpu_at_once)
 {
+    wait_for_reaper_to_settle();
     auto& pages = mm::page_allocator();
     auto heap_before = kmalloc_stats();
     u64 free_before = pages.free_pages();
@@ -534,6 +550,7 @@ KERNEL_TEST(smp_kmalloc_and_page_allocator_survive_every_cpu_at_once)
     }
     EXPECT(kmalloc_check_invariants());
     EXPECT(pages.check_invariants());
+    wait_for_reaper_to_settle();
     auto heap_after = kmalloc_stats();
     // Nothing the hammer allocated is left over. (Not "equal": the reaper
     // may free earlier tests' threads meanwhile, which only lowers these.)

@@ -11,17 +11,26 @@
 .section .text
 
 /* usize user_copy_bytes(void* destination (rdi), void const* source (rsi), usize size (rdx))
- * Returns how many bytes were NOT copied: 0 on success. */
+ * Returns how many bytes were NOT copied: 0 on success. Quadwords first,
+ * then the tail (8x fewer string iterations under TCG, see lib/mem.cpp). */
 .global user_copy_bytes
 .type user_copy_bytes, @function
 user_copy_bytes:
     movq %rdx, %rcx
+    shrq $3, %rcx
+    andl $7, %edx
     SMAP_STAC
-1:  rep movsb
-2:  SMAP_CLAC
+1:  rep movsq
+    movq %rdx, %rcx
+3:  rep movsb
+4:  SMAP_CLAC
     movq %rcx, %rax                 /* rep movsb leaves the remaining count in rcx */
     ret
-EXCEPTION_FIXUP(1b, 2b)
+5:  SMAP_CLAC                       /* faulted among the quadwords */
+    leaq (%rdx,%rcx,8), %rax
+    ret
+EXCEPTION_FIXUP(1b, 5b)
+EXCEPTION_FIXUP(3b, 4b)
 .size user_copy_bytes, . - user_copy_bytes
 
 /* usize user_clear_bytes(void* destination (rdi), usize size (rsi))
@@ -30,13 +39,21 @@ EXCEPTION_FIXUP(1b, 2b)
 .type user_clear_bytes, @function
 user_clear_bytes:
     movq %rsi, %rcx
+    shrq $3, %rcx
+    andl $7, %esi
     xorl %eax, %eax
     SMAP_STAC
-1:  rep stosb
-2:  SMAP_CLAC
+1:  rep stosq
+    movq %rsi, %rcx
+3:  rep stosb
+4:  SMAP_CLAC
     movq %rcx, %rax
     ret
-EXCEPTION_FIXUP(1b, 2b)
+5:  SMAP_CLAC
+    leaq (%rsi,%rcx,8), %rax
+    ret
+EXCEPTION_FIXUP(1b, 5b)
+EXCEPTION_FIXUP(3b, 4b)
 .size user_clear_bytes, . - user_clear_bytes
 
 /* i64 user_copy_string(char* destination (rdi), char const* source (rsi), usize capacity (rdx))
