@@ -54,6 +54,13 @@ ErrorOr<void> init()
                 size / KiB, statistics.files, statistics.directories, statistics.symlinks, statistics.special_files,
                 static_cast<unsigned long long>((ktime::monotonic_ns() - started) / 1000000));
         }
+        // Everything is in the tmpfs now: the archive's pages go back to the
+        // page allocator (whole pages only: a module may share its first and
+        // last page with another). Nothing reads the module after this.
+        u64 free_before = mm::page_allocator().free_pages();
+        mm::page_allocator().add_free_range(module->start, module->end);
+        log_info("rootfs: the initramfs archive's %llu KiB returned to free memory",
+            static_cast<unsigned long long>((mm::page_allocator().free_pages() - free_before) * mm::kPageSize / KiB));
     }
 
     // /dev: devtmpfs, so /dev/console exists before init runs (Linux's
