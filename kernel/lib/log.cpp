@@ -121,6 +121,14 @@ void kprintf(const char* fmt, ...)
 
 void log_set_panic_mode() { __atomic_store_n(&s_panic_mode, true, __ATOMIC_RELEASE); }
 
+size_t log_ring_total()
+{
+    LogLocker locker;
+    return s_ring_head;
+}
+
+size_t log_ring_capacity() { return kRingSize; }
+
 size_t log_read_ring(char* buffer, size_t size)
 {
     LogLocker locker;

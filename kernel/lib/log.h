@@ -40,6 +40,9 @@ void log_set_panic_mode();
 // The most recent log text (for dmesg and tests): copies at most `size` bytes
 // of the ring into `buffer`, returns the count.
 size_t log_read_ring(char* buffer, size_t size);
+// Bytes ever appended to the ring, and its size (syslog(2), dmesg).
+size_t log_ring_total();
+size_t log_ring_capacity();
 
 #define log_error(...) klog(LogLevel::Error, __VA_ARGS__)
 #define log_warn(...) klog(LogLevel::Warning, __VA_ARGS__)

@@ -11,6 +11,8 @@
 #include <ctime>
 #include <initializer_list>
 #include <sched.h>
+#include <sys/klog.h>
+#include <vector>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -479,6 +481,23 @@ TEST(nice_getpriority_setpriority)
         }
     });
     EXPECT_EXITED(status, 0);
+}
+
+// dmesg's call: the size of the kernel's log ring, then its text.
+TEST(syslog_reads_the_kernel_log)
+{
+    int size = klogctl(10, nullptr, 0); // SYSLOG_ACTION_SIZE_BUFFER
+    if (size < 0 && errno == EPERM)
+        SKIP("reading the kernel log is restricted here (dmesg_restrict)");
+    EXPECT_GT(size, 0);
+    std::vector<char> text(static_cast<size_t>(size));
+    int got = klogctl(3, text.data(), size); // SYSLOG_ACTION_READ_ALL
+    if (got < 0 && errno == EPERM)
+        SKIP("reading the kernel log is restricted here (dmesg_restrict)");
+    EXPECT_GT(got, 0);
+    EXPECT_LE(got, size);
+    EXPECT_ERRNO(klogctl(3, text.data(), -1), EINVAL);
+    EXPECT_ERRNO(klogctl(1000, nullptr, 0), EINVAL);
 }
 
 int main()
