@@ -1,6 +1,7 @@
 // Mounting "/" at boot (root.h).
 #include <boot_info.h>
 #include <fs/devfs/devfs.h>
+#include <fs/devfs/kmsg.h>
 #include <fs/initramfs_unpack.h>
 #include <fs/procfs/kernel_source.h>
 #include <fs/root.h>
@@ -30,6 +31,7 @@ ErrorOr<void> init()
     tmpfs::set_default_max_pages(mm::page_allocator().total_pages() / 2);
     TRY(tmpfs::register_type());
     TRY(devfs::init());
+    TRY(devfs::register_kmsg());
     TRY(procfs::init()); // the "proc" type; init mounts it on /proc
 
     auto& mounts = vfs::system_mounts();

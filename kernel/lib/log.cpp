@@ -25,6 +25,11 @@ int s_max_level = static_cast<int>(LogLevel::Info);
 char s_ring[kRingSize];
 size_t s_ring_head; // total bytes ever written; position is head % size
 
+// The same lines as records (level, time, sequence number), for /dev/kmsg.
+constexpr size_t kRecordCount = 128;
+LogRecord s_records[kRecordCount];
+u64 s_next_sequence; // the sequence number the next record gets
+
 Spinlock s_lock { "log" };
 bool s_panic_mode;
 
@@ -95,8 +100,42 @@ void klog(LogLevel level, const char* fmt, ...)
     line[length] = 0;
     LogLocker locker;
     ring_append(line, length);
+    LogRecord& record = s_records[s_next_sequence % kRecordCount];
+    record.sequence = s_next_sequence++;
+    record.ns = ns;
+    record.level = static_cast<u8>(level);
+    size_t text_length = length - 1 - prefix; // without the time prefix and the newline
+    if (text_length > sizeof(record.text))
+        text_length = sizeof(record.text);
+    for (size_t i = 0; i < text_length; ++i)
+        record.text[i] = line[prefix + i];
+    record.length = static_cast<u16>(text_length);
     if (static_cast<int>(level) <= s_max_level)
         emit(line, length);
+}
+
+bool log_read_record(u64& sequence, LogRecord& out)
+{
+    LogLocker locker;
+    u64 oldest = s_next_sequence > kRecordCount ? s_next_sequence - kRecordCount : 0;
+    if (sequence < oldest)
+        sequence = oldest; // overwritten meanwhile: go on from the oldest kept
+    if (sequence >= s_next_sequence)
+        return false;
+    out = s_records[sequence % kRecordCount];
+    return true;
+}
+
+u64 log_first_sequence()
+{
+    LogLocker locker;
+    return s_next_sequence > kRecordCount ? s_next_sequence - kRecordCount : 0;
+}
+
+u64 log_next_sequence()
+{
+    LogLocker locker;
+    return s_next_sequence;
 }
 
 void kputs(const char* text, size_t length)

@@ -44,6 +44,21 @@ size_t log_read_ring(char* buffer, size_t size);
 size_t log_ring_total();
 size_t log_ring_capacity();
 
+// The last log lines as records (/dev/kmsg): level, time, a sequence
+// number that only grows, and the text without the time prefix.
+struct LogRecord {
+    u64 sequence;
+    u64 ns;
+    u8 level;
+    u16 length;
+    char text[200];
+};
+// The record `sequence`, or the oldest one kept if it was overwritten
+// (sequence is moved to it); false when there is none yet.
+bool log_read_record(u64& sequence, LogRecord& out);
+u64 log_first_sequence();
+u64 log_next_sequence();
+
 #define log_error(...) klog(LogLevel::Error, __VA_ARGS__)
 #define log_warn(...) klog(LogLevel::Warning, __VA_ARGS__)
 #define log_notice(...) klog(LogLevel::Notice, __VA_ARGS__)

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <initializer_list>
 #include <sched.h>
+#include <fcntl.h>
 #include <sys/klog.h>
 #include <vector>
 #include <sys/random.h>
@@ -498,6 +499,37 @@ TEST(syslog_reads_the_kernel_log)
     EXPECT_LE(got, size);
     EXPECT_ERRNO(klogctl(3, text.data(), -1), EINVAL);
     EXPECT_ERRNO(klogctl(1000, nullptr, 0), EINVAL);
+}
+
+// /dev/kmsg: one record per read, "LEVEL,SEQUENCE,MICROSECONDS,FLAGS;TEXT";
+// a line written to it comes back as a record.
+TEST(dev_kmsg_reads_records_and_takes_writes)
+{
+    int fd = open("/dev/kmsg", O_RDWR | O_NONBLOCK);
+    if (fd < 0 && (errno == EPERM || errno == EACCES))
+        SKIP("/dev/kmsg is restricted here");
+    EXPECT_GE(fd, 0);
+    char record[2048];
+    ssize_t got = read(fd, record, sizeof(record));
+    EXPECT_GT(got, 0);
+    unsigned level = 0;
+    unsigned long long sequence = 0, micros = 0;
+    EXPECT_EQ(sscanf(record, "%u,%llu,%llu,", &level, &sequence, &micros), 3);
+    EXPECT(memchr(record, ';', static_cast<size_t>(got)) != nullptr);
+    EXPECT_EQ(record[got - 1], '\n');
+    EXPECT_OK(lseek(fd, 0, SEEK_END));
+    const char* message = "<6>haneul-kmsg-test marker\n";
+    EXPECT_EQ(write(fd, message, strlen(message)), static_cast<ssize_t>(strlen(message)));
+    bool found = false;
+    for (int i = 0; i < 64 && !found; ++i) {
+        got = read(fd, record, sizeof(record));
+        if (got <= 0)
+            break;
+        record[got] = 0;
+        found = strstr(record, "haneul-kmsg-test marker") != nullptr;
+    }
+    EXPECT(found);
+    close(fd);
 }
 
 int main()
