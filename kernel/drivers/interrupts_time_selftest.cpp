@@ -4,6 +4,7 @@
 // the RTC, keyboard decoding and the keyboard's whole IRQ path, and the VGA
 // console. Each measures with a clock independent of the one under test
 // (mostly the PIT) so that a wrong calibration cannot hide itself.
+#include <arch/x86_64/interrupts_off.h>
 #include <arch/x86_64/apic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/interrupts.h>
@@ -40,22 +41,6 @@ private:
     bool m_were_enabled;
 };
 
-class InterruptsOff {
-public:
-    InterruptsOff()
-        : m_were_enabled(cpu::interrupts_enabled())
-    {
-        cpu::cli();
-    }
-    ~InterruptsOff()
-    {
-        if (m_were_enabled)
-            cpu::sti();
-    }
-
-private:
-    bool m_were_enabled;
-};
 
 #define EXPECT_BETWEEN(value, low, high)                                                                    \
     do {                                                                                                    \

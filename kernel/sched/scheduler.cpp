@@ -35,6 +35,7 @@
 // switch itself and released by the thread switched to (finish_switch), so
 // no other CPU sees a half-switched thread; a thread's `on_cpu` stays set
 // until then, and a waker that wants to run it elsewhere waits for it.
+#include <arch/x86_64/interrupts_off.h>
 #include <arch/x86_64/apic.h>
 #include <arch/x86_64/context_switch.h>
 #include <arch/x86_64/cpu.h>
@@ -103,23 +104,6 @@ Timer s_load_timer;
 loadavg::State s_load;
 u32 s_apic_ids[kMaxCpus]; // for the self-IPI of a deferred preemption
 
-class InterruptsOff {
-public:
-    InterruptsOff()
-        : m_flags(cpu::read_rflags())
-    {
-        cpu::cli();
-    }
-    ~InterruptsOff()
-    {
-        if (m_flags & cpu::kRflagsIF)
-            cpu::sti();
-    }
-    bool were_on() const { return m_flags & cpu::kRflagsIF; }
-
-private:
-    u64 m_flags;
-};
 
 u64 bit(u32 cpu) { return 1ull << cpu; }
 

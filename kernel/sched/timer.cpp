@@ -4,6 +4,7 @@
 // a leaf in the lock order (nothing is taken inside it; callbacks run
 // without it). Only the owning CPU runs a list's callbacks and programs its
 // LAPIC; other CPUs only cancel.
+#include <arch/x86_64/interrupts_off.h>
 #include <arch/x86_64/apic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
@@ -30,22 +31,6 @@ TimerQueue s_queues[kMaxCpus];
 bool s_one_shot;
 std::atomic<u64> s_expired;
 
-class InterruptsOff {
-public:
-    InterruptsOff()
-        : m_flags(cpu::read_rflags())
-    {
-        cpu::cli();
-    }
-    ~InterruptsOff()
-    {
-        if (m_flags & cpu::kRflagsIF)
-            cpu::sti();
-    }
-
-private:
-    u64 m_flags;
-};
 
 void publish_next(TimerQueue& queue)
 {

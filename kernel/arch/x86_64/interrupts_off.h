@@ -19,6 +19,9 @@ public:
     InterruptsOff(InterruptsOff const&) = delete;
     InterruptsOff& operator=(InterruptsOff const&) = delete;
 
+    // Whether interrupts were on before this scope turned them off.
+    bool were_on() const { return m_were_enabled; }
+
 private:
     bool m_were_enabled;
 };

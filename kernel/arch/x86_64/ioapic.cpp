@@ -5,6 +5,7 @@
 // An IOREGSEL write and the IOWIN access after it form one operation, so
 // every access runs with interrupts off (an IRQ handler that masks a line
 // must not move IOREGSEL under an interrupted access).
+#include <arch/x86_64/interrupts_off.h>
 #include <arch/x86_64/apic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/ioapic.h>
@@ -35,22 +36,6 @@ constexpr int kMaxControllers = acpi::Madt::kMaxIoApics;
 Controller s_controllers[kMaxControllers];
 int s_controller_count;
 
-class InterruptsOff {
-public:
-    InterruptsOff()
-        : m_were_enabled(cpu::interrupts_enabled())
-    {
-        cpu::cli();
-    }
-    ~InterruptsOff()
-    {
-        if (m_were_enabled)
-            cpu::sti();
-    }
-
-private:
-    bool m_were_enabled;
-};
 
 u32 read(Controller const& c, u32 reg)
 {
