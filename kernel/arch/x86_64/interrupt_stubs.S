@@ -18,6 +18,7 @@
     ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || \
      (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
+#include <arch/x86_64/register_frame.h>
 #include <arch/x86_64/smap.h>
 
 /* Offsets into the InterruptFrame once the 15 general registers are pushed. */
@@ -55,21 +56,7 @@ interrupt_entry_table:
 
 .balign 16
 interrupt_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GENERAL_REGISTERS
     cld                             /* the C++ ABI expects DF clear */
     SMAP_CLAC                       /* user code may have left AC set */
     /*
@@ -121,20 +108,6 @@ interrupt_common:
     jz 6f
     swapgs
 6:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GENERAL_REGISTERS
     addq $16, %rsp                  /* vector and error code */
     iretq

@@ -14,6 +14,7 @@
  * otherwise (after execve, a signal, a new thread's first entry) iretq,
  * which restores everything.
  */
+#include <arch/x86_64/register_frame.h>
 #include <arch/x86_64/smap.h>
 
 #define CPU_KERNEL_STACK_TOP 64
@@ -40,21 +41,7 @@ syscall_entry:
     pushq %rcx                      /* rip */
     pushq %rax                      /* error code slot: the call's number (orig_rax), for signal restarts */
     pushq $SYSCALL_VECTOR
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GENERAL_REGISTERS
     sti
     movq %rsp, %rdi                 /* InterruptFrame* */
     pushq FRAME_RIP(%rsp)           /* frame record for backtraces */
@@ -65,21 +52,7 @@ syscall_entry:
     cli
     testl %eax, %eax
     jz return_to_user_iret
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11                       /* == rflags (checked) */
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx                       /* == rip (checked) */
-    popq %rbx
-    popq %rax
+    POP_GENERAL_REGISTERS               /* rcx == rip and r11 == rflags: checked */
     movq 40(%rsp), %rsp             /* past vector, error, rip, cs, rflags: the user rsp */
     swapgs
     sysretq
@@ -89,21 +62,7 @@ syscall_entry:
 .global return_to_user_iret
 .type return_to_user_iret, @function
 return_to_user_iret:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GENERAL_REGISTERS
     addq $16, %rsp                  /* vector and error code */
     swapgs
     iretq
