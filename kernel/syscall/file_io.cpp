@@ -233,10 +233,12 @@ ErrorOr<long> sys_pwrite64(int fd, UserPtr<void const> buffer, usize count, i64 
 
 // The vector calls. `offset` -1 means "the file position" (readv, and
 // preadv2 with -1); otherwise the file must be seekable.
-ErrorOr<long> vector_read(int fd, UserPtr<LinuxIovec const> vector, u64 count, i64 offset, bool positioned)
+// The descriptor's file for a vector call: open for that direction, and
+// seekable with a valid offset when the call names one.
+ErrorOr<RefPtr<vfs::OpenFile>> file_for_vector(int fd, bool writing, i64 offset, bool positioned)
 {
     RefPtr<vfs::OpenFile> file = TRY(file_for(fd));
-    if (!file->is_readable())
+    if (writing ? !file->is_writable() : !file->is_readable())
         return Error::from_errno(EBADF);
     if (positioned) {
         if (!file->operations().is_seekable())
@@ -244,6 +246,12 @@ ErrorOr<long> vector_read(int fd, UserPtr<LinuxIovec const> vector, u64 count, i
         if (offset < 0)
             return Error::from_errno(EINVAL);
     }
+    return file;
+}
+
+ErrorOr<long> vector_read(int fd, UserPtr<LinuxIovec const> vector, u64 count, i64 offset, bool positioned)
+{
+    RefPtr<vfs::OpenFile> file = TRY(file_for_vector(fd, false, offset, positioned));
     IovecBuffer buffer;
     TRY(buffer.import(vector, count));
     if (buffer.size() == 0)
@@ -254,15 +262,7 @@ ErrorOr<long> vector_read(int fd, UserPtr<LinuxIovec const> vector, u64 count, i
 
 ErrorOr<long> vector_write(int fd, UserPtr<LinuxIovec const> vector, u64 count, i64 offset, bool positioned)
 {
-    RefPtr<vfs::OpenFile> file = TRY(file_for(fd));
-    if (!file->is_writable())
-        return Error::from_errno(EBADF);
-    if (positioned) {
-        if (!file->operations().is_seekable())
-            return Error::from_errno(ESPIPE);
-        if (offset < 0)
-            return Error::from_errno(EINVAL);
-    }
+    RefPtr<vfs::OpenFile> file = TRY(file_for_vector(fd, true, offset, positioned));
     IovecBuffer buffer;
     TRY(buffer.import(vector, count));
     if (buffer.size() == 0)
