@@ -448,6 +448,41 @@ TEST(sched_fifo_as_root_works_and_as_user_eperm)
     EXPECT_EXITED(status, 0);
 }
 
+TEST(sched_reset_on_fork_gives_children_the_default_policy)
+{
+    if (geteuid() != 0)
+        SKIP("SCHED_FIFO and negative nice need root");
+    int status = guest_test::in_child([] {
+        sched_param param {};
+        param.sched_priority = 5;
+        EXPECT_OK(sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param));
+        EXPECT_EQ(sched_getscheduler(0), SCHED_FIFO | SCHED_RESET_ON_FORK);
+        // sched_setparam keeps the flag.
+        param.sched_priority = 6;
+        EXPECT_OK(sched_setparam(0, &param));
+        EXPECT_EQ(sched_getscheduler(0), SCHED_FIFO | SCHED_RESET_ON_FORK);
+        int inner = guest_test::in_child([] {
+            EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+            sched_param back {};
+            EXPECT_OK(sched_getparam(0, &back));
+            EXPECT_EQ(back.sched_priority, 0);
+        });
+        EXPECT_EXITED(inner, 0);
+        // A raised priority (negative nice) goes back to 0 in the child.
+        param.sched_priority = 0;
+        EXPECT_OK(sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &param));
+        EXPECT_OK(setpriority(PRIO_PROCESS, 0, -5));
+        inner = guest_test::in_child([] {
+            errno = 0;
+            EXPECT_EQ(getpriority(PRIO_PROCESS, 0), 0);
+            EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+        });
+        EXPECT_EXITED(inner, 0);
+        EXPECT_EQ(getpriority(PRIO_PROCESS, 0), -5);
+    });
+    EXPECT_EXITED(status, 0);
+}
+
 TEST(nice_getpriority_setpriority)
 {
     int status = guest_test::in_child([] {
