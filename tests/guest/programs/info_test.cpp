@@ -169,6 +169,51 @@ TEST(clock_getres_is_sane)
     EXPECT_OK(syscall(SYS_clock_getres, CLOCK_MONOTONIC, nullptr));
 }
 
+TEST(setting_the_clock_wakes_absolute_realtime_sleepers)
+{
+    if (geteuid() != 0)
+        SKIP("setting the clock needs root");
+    timespec now {};
+    clock_gettime(CLOCK_REALTIME, &now);
+    pid_t child = fork();
+    if (child == 0) {
+        // A wall-clock deadline 30 s away: it arrives as soon as the
+        // clock is set past it, not 30 s later.
+        timespec target = now;
+        target.tv_sec += 30;
+        _exit(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &target, nullptr) == 0 ? 0 : 1);
+    }
+    usleep(100 * 1000);
+    long long started = monotonic_ns();
+    timespec forward = now;
+    forward.tv_sec += 60;
+    if (clock_settime(CLOCK_REALTIME, &forward) != 0) {
+        int error = errno;
+        kill(child, SIGKILL);
+        waitpid(child, nullptr, 0);
+        if (error == EPERM)
+            SKIP("no permission to set the clock here (a container)");
+        EXPECT_EQ(error, 0);
+        return;
+    }
+    int status = 0;
+    pid_t done = 0;
+    // Well under the 30 s the sleep would otherwise take.
+    while ((done = waitpid(child, &status, WNOHANG)) == 0 && monotonic_ns() - started < 10'000'000'000LL)
+        usleep(10 * 1000);
+    // Put the clock back where it would be.
+    timespec back {};
+    clock_gettime(CLOCK_REALTIME, &back);
+    back.tv_sec -= 60;
+    EXPECT_OK(clock_settime(CLOCK_REALTIME, &back));
+    if (done == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+    }
+    EXPECT_EQ(done, child);
+    EXPECT_EXITED(status, 0);
+}
+
 TEST(nanosleep_sleeps_at_least_the_time_asked)
 {
     timespec request { 0, 30 * 1000 * 1000 };
