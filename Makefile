@@ -5,6 +5,9 @@
 #                (ADD=prog or ADD=dir/: extra files in its root file system)
 #   make test    build everything and run every test (host + guest)
 #   make debug   boot with a gdb stub, halted at the first instruction
+#   make bench   Haneul and Linux side by side in QEMU (BENCH_ARGS= for
+#                bench/run_bench.py, e.g. "--rounds 1 --smp 1"); tables,
+#                build/bench/results.json, build/bench/ratios.png
 #   make iso     build the bootable image only
 #   make clean
 BUILD ?= build
@@ -12,9 +15,10 @@ CMDLINE ?=
 MEM ?= 128M
 SMP ?= 1
 ADD ?=
+BENCH_ARGS ?= --memory
 PYTHON := /usr/bin/python3
 
-.PHONY: all deps build iso run test debug clean
+.PHONY: all deps build iso run test debug bench clean
 
 all: build
 
@@ -41,6 +45,10 @@ debug: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j2
+
+bench: build
+	@bench/deps.sh
+	$(PYTHON) bench/run_bench.py --build $(BUILD) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)
