@@ -304,6 +304,7 @@ ErrorOr<long> sys_mprotect(u64 address, u64 length, u64 prot)
     auto& space = current::address_space();
     VirtAddr start = request.address;
     VirtAddr end = start + request.length;
+    usize new_data = 0; // private memory that becomes writable: RLIMIT_DATA counts it from now on
     {
         SpinlockLocker locker(space.lock());
         if (request.grows_down) {
@@ -321,9 +322,13 @@ ErrorOr<long> sys_mprotect(u64 address, u64 length, u64 prot)
                 return Error::from_errno(ENOMEM);
             if ((request.prot & kProtWrite) && (area->flags & mm::kVmaNoSharedWrite))
                 return Error::from_errno(EACCES);
+            if (is_data_area(request.prot, area->flags) && !is_data_area(area->prot, area->flags))
+                new_data += min_address(area->end, end) - max_address(area->start, at);
             at = area->end;
         }
     }
+    if (new_data)
+        TRY(check_data_limit(space, new_data));
     TRY(space.protect(start, end - start, request.prot));
     return 0;
 }

@@ -555,6 +555,9 @@ TEST(rlimit_data_limits_brk_and_private_writable_mappings)
         EXPECT(shared != nullptr);
         char* read_only = map_anonymous(32 << 20, PROT_READ);
         EXPECT(read_only != nullptr);
+        // Making private memory writable counts as mapping it (mprotect).
+        EXPECT_ERRNO(mprotect(read_only, 32 << 20, PROT_READ | PROT_WRITE), ENOMEM);
+        EXPECT_OK(mprotect(read_only, kPage, PROT_READ | PROT_WRITE));
         char* small = map_anonymous(kPage);
         EXPECT(small != nullptr);
         // Growing a private writable mapping past it fails too.
