@@ -140,7 +140,16 @@ bool AddressSpace::try_grow_stack(VirtAddr address)
     return true;
 }
 
-FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instruction_fetch, bool ignore_protection)
+void AddressSpace::SuppliedPage::release()
+{
+    if (page)
+        page_unref(page);
+    page = 0;
+    object = nullptr;
+}
+
+FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instruction_fetch, bool ignore_protection,
+    SuppliedPage& supplied)
 {
     VirtAddr page = align_down(address, kPageSize);
     Vma* area = m_areas.find(address);
@@ -164,6 +173,8 @@ FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instru
 
     u64* entry = page_table::find_entry(m_root, page, table_virt);
     if (entry && (*entry & page_table::kPresent)) {
+        // A page supplied while the lock was down is simply dropped when
+        // the entry is already there (SuppliedPage's destructor).
         if (!write || (*entry & page_table::kWritable))
             return FaultResult::Handled; // another thread of this process got here first
         PhysAddr current = *entry & page_table::kAddressMask;
@@ -189,10 +200,25 @@ FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instru
     bool writable = false;
     if (area->object) {
         u64 index = (area->object_offset + (page - area->start)) / kPageSize;
-        auto object_page = area->object->get_page(index);
-        if (object_page.is_error())
-            return object_page.error().code() == ENOMEM ? FaultResult::OutOfMemory : FaultResult::BusError;
-        physical = object_page.value();
+        if (supplied.page && supplied.object.ptr() == area->object.ptr() && supplied.index == index) {
+            // Fetched with the lock down, and the area still shows that
+            // page of that object here: the mapping takes its reference.
+            physical = supplied.page;
+            supplied.page = 0;
+        } else if (area->object->get_page_may_sleep()) {
+            // Not under a spinlock: fault() asks with the lock down and
+            // comes back here. (A stale page from an area that changed
+            // meanwhile is dropped now.)
+            supplied.release();
+            supplied.object = area->object;
+            supplied.index = index;
+            return FaultResult::NeedObjectPage;
+        } else {
+            auto object_page = area->object->get_page(index);
+            if (object_page.is_error())
+                return object_page.error().code() == ENOMEM ? FaultResult::OutOfMemory : FaultResult::BusError;
+            physical = object_page.value();
+        }
         if (area->is_shared()) {
             writable = may_write;
         } else if (write) {
@@ -222,6 +248,37 @@ FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instru
     return FaultResult::Handled;
 }
 
+FaultResult AddressSpace::fault(SpinlockLocker& locker, VirtAddr address, bool write, bool instruction_fetch,
+    bool ignore_protection)
+{
+    SuppliedPage supplied;
+    for (;;) {
+        FaultResult result = fault_locked(address, write, instruction_fetch, ignore_protection, supplied);
+        if (result != FaultResult::NeedObjectPage)
+            return result; // `supplied`, if not consumed, lost a race: its reference goes here
+        // The object may sleep. That is only allowed when the code that
+        // faulted could have slept itself: the lock we hold is its only
+        // spinlock, it ran with interrupts on, preemption allowed. A user
+        // copy made under some other spinlock (a kernel bug) fails with
+        // EFAULT rather than sleeping there.
+        Cpu& cpu = this_cpu();
+        if (cpu.spinlocks_held != 1 || cpu.preempt_count != 0 || !(locker.saved_flags() & cpu::kRflagsIF)) {
+            log_warn("page fault at %#lx needs a file page, but the faulting code may not sleep "
+                     "(%u spinlocks held): refused", address, cpu.spinlocks_held - 1);
+            return FaultResult::AccessError;
+        }
+        RefPtr<MemoryObject> object = supplied.object;
+        locker.unlock();
+        auto object_page = object->get_page(supplied.index);
+        locker.relock();
+        if (object_page.is_error())
+            return object_page.error().code() == ENOMEM ? FaultResult::OutOfMemory : FaultResult::BusError;
+        supplied.page = object_page.value();
+        // Around again: the area may have been unmapped, changed or
+        // replaced, or another thread may have mapped the page meanwhile.
+    }
+}
+
 FaultResult AddressSpace::handle_fault(VirtAddr address, bool write, bool instruction_fetch)
 {
     if (address >= kUserEnd)
@@ -229,7 +286,7 @@ FaultResult AddressSpace::handle_fault(VirtAddr address, bool write, bool instru
     FaultResult result;
     {
         SpinlockLocker locker(m_lock);
-        result = fault_locked(address, write, instruction_fetch, false);
+        result = fault(locker, address, write, instruction_fetch, false);
     }
     // A copy-on-write break changed a translation other CPUs may cache.
     if (result == FaultResult::Handled && write)
@@ -362,6 +419,92 @@ ErrorOr<void> AddressSpace::discard(VirtAddr address, usize size)
     return {};
 }
 
+ErrorOr<void> AddressSpace::move_page(VirtAddr from, VirtAddr to)
+{
+    u64* entry = page_table::find_entry(m_root, from, table_virt);
+    if (!entry || !(*entry & page_table::kPresent))
+        return {}; // never touched: it faults in at its new address as it would have at the old one
+    u64 bits = *entry & ~page_table::kAddressMask;
+    page_table::Attributes a {
+        .writable = (bits & page_table::kWritable) != 0,
+        .user = (bits & page_table::kUser) != 0, // off for PROT_NONE pages (reprotect_range)
+        .executable = !(bits & page_table::kNoExecute),
+    };
+    TRY(page_table::map(m_root, to, *entry & page_table::kAddressMask, kPageSize, a, allocate_table_page, table_virt));
+    // The page's reference moves with the entry: its count (and with it
+    // copy-on-write) is unchanged.
+    *entry = 0;
+    cpu::invlpg(from);
+    return {};
+}
+
+ErrorOr<VirtAddr> AddressSpace::move_range(VirtAddr from, usize old_size, VirtAddr to, usize new_size, bool fixed,
+    bool keep_old)
+{
+    if (old_size == 0 || new_size == 0)
+        return Error::from_errno(EINVAL);
+    VirtAddr target;
+    {
+        SpinlockLocker locker(m_lock);
+        Vma* area = m_areas.find(from);
+        if (!area || old_size > area->end - from)
+            return Error::from_errno(EFAULT);
+        u32 prot = area->prot;
+        u32 flags = area->flags;
+        RefPtr<MemoryObject> object = area->object;
+        u64 offset = area->object_offset + (from - area->start);
+        if (fixed) {
+            if (!m_areas.is_free(to, new_size))
+                TRY(m_areas.unmap(to, new_size, drop_callback, this));
+            target = to;
+        } else {
+            target = TRY(m_areas.find_free(new_size, 0, kMmapBase));
+        }
+        TRY(m_areas.insert(target, new_size, prot, flags, std::move(object), offset));
+        usize length = old_size < new_size ? old_size : new_size;
+        usize moved = 0;
+        auto undo = [&] {
+            // Back where they were: the old tables are all still there, so
+            // this cannot fail.
+            for (usize back = 0; back < moved; back += kPageSize)
+                VERIFY(!move_page(target + back, from + back).is_error());
+            (void)m_areas.unmap(target, new_size, drop_callback, this);
+        };
+        for (; moved < length; moved += kPageSize) {
+            if (move_page(from + moved, target + moved).is_error()) {
+                undo();
+                return Error::from_errno(ENOMEM); // a page table for the target
+            }
+        }
+        if (!keep_old) {
+            // Only the split at the old range's edges can fail, and it
+            // fails before anything is removed.
+            if (auto removed = m_areas.unmap(from, old_size, drop_callback, this); removed.is_error()) {
+                undo();
+                return removed.error();
+            }
+        }
+    }
+    remote_flush(from, old_size);
+    return target;
+}
+
+ErrorOr<void> AddressSpace::set_dont_fork(VirtAddr address, usize size, bool dont_fork)
+{
+    SpinlockLocker locker(m_lock);
+    return m_areas.change_flags(address, size, dont_fork ? kVmaDontFork : 0, dont_fork ? 0 : kVmaDontFork);
+}
+
+usize AddressSpace::data_bytes_locked()
+{
+    usize total = 0;
+    m_areas.for_each([&](Vma& area) {
+        if ((area.prot & kProtWrite) && !(area.flags & (kVmaShared | kVmaStack | kVmaGrowsDown)))
+            total += area.size();
+    });
+    return total;
+}
+
 void AddressSpace::set_brk_start(VirtAddr start)
 {
     m_brk_start = m_brk = align_up(start, kPageSize);
@@ -397,6 +540,8 @@ ErrorOr<RefPtr<AddressSpace>> AddressSpace::fork()
     bool write_protected_any = false;
     Error failure = Error::from_errno(0);
     m_areas.for_each([&](Vma& area) {
+        if (area.flags & kVmaDontFork)
+            return; // not in the child (clone_into left it out too)
         for (VirtAddr at = area.start; at < area.end && !failure.code(); at += kPageSize) {
             u64* entry = page_table::find_entry(m_root, at, table_virt);
             if (!entry || !(*entry & page_table::kPresent))
@@ -442,7 +587,7 @@ ErrorOr<void> AddressSpace::write_bytes(VirtAddr address, void const* data, usiz
         VirtAddr page = align_down(address, kPageSize);
         usize offset = address - page;
         usize chunk = kPageSize - offset < size ? kPageSize - offset : size;
-        if (fault_locked(address, true, false, true) != FaultResult::Handled)
+        if (fault(locker, address, true, false, true) != FaultResult::Handled)
             return Error::from_errno(EFAULT);
         u64* entry = page_table::find_entry(m_root, page, table_virt);
         VERIFY(entry && (*entry & page_table::kPresent));

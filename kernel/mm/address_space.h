@@ -6,7 +6,20 @@
 //
 // Locking: one spinlock per address space guards its VMAs and page tables;
 // page faults, mmap, munmap, mprotect, brk and fork take it. Nothing under it
-// sleeps (tmpfs pages are in memory).
+// sleeps. A fault on an area whose object may sleep to supply a page (a
+// file: its inode mutex) is the one place that lets go of it in the middle:
+// look up the area, drop the lock, get the page, take the lock again and
+// check everything afresh (address_space.cpp, fault()).
+//
+// Lock order: a caller's mutexes (file position, inode) -> address space
+// spinlock -> SharedMemory's spinlock -> page allocator. Nothing takes a
+// mutex with the address space lock held.
+//
+// Why a spinlock and not a sleeping lock: the common fault (anonymous
+// memory, copy-on-write, a page already present) never needs to sleep and
+// stays one spinlock round trip; only file faults pay a second one. A
+// mutex would put every fault through the mutex's own spinlock and, in
+// debug builds, the global lock-order checker.
 #pragma once
 
 #include <arch/x86_64/spinlock.h>
@@ -31,6 +44,7 @@ enum class FaultResult {
     AccessError, // SIGSEGV, si_code SEGV_ACCERR
     BusError,    // SIGBUS: past the end of the backing object
     OutOfMemory, // the process is killed (Linux's OOM-on-fault)
+    NeedObjectPage, // internal to AddressSpace: never returned by handle_fault
 };
 
 class AddressSpace final : public RefCounted<AddressSpace> {
@@ -54,6 +68,25 @@ public:
     // madvise(MADV_DONTNEED): drop the pages; anonymous private memory reads
     // back as zeros, shared memory keeps its contents.
     ErrorOr<void> discard(VirtAddr address, usize size);
+
+    // mremap's move (MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP):
+    // [from, from + old_size), which must lie in one area (EFAULT), becomes
+    // an area of new_size bytes at `to` (`fixed`, replacing what is there)
+    // or wherever a gap is. The page-table entries move, pages and all, so
+    // nothing is copied and copy-on-write sharing and shared mappings stay
+    // exactly as they were; the old range is then unmapped, or with
+    // `keep_old` left mapped and empty (private anonymous memory reads
+    // zeros there again). Returns where the area went.
+    ErrorOr<VirtAddr> move_range(VirtAddr from, usize old_size, VirtAddr to, usize new_size, bool fixed, bool keep_old);
+
+    // madvise(MADV_DONTFORK / MADV_DOFORK): sets or clears kVmaDontFork on
+    // [address, address + size) (ENOMEM if any of it is unmapped).
+    ErrorOr<void> set_dont_fork(VirtAddr address, usize size, bool dont_fork);
+
+    // Bytes of private writable memory other than the stack (Linux's
+    // data_vm): what RLIMIT_DATA limits. Under lock().
+    usize data_bytes_locked();
+    VirtAddr brk_start() const { return m_brk_start; }
 
     // The program break (brk): the heap area grows or shrinks with it.
     void set_brk_start(VirtAddr start);
@@ -90,11 +123,28 @@ private:
         , m_areas(kUserLowest, kUserHighest)
     {
     }
-    FaultResult fault_locked(VirtAddr address, bool write, bool instruction_fetch, bool ignore_protection);
+    // A page an object supplied while the lock was down, holding one
+    // reference until the fault maps it; whatever is left (a lost race)
+    // is dropped with it.
+    struct SuppliedPage {
+        RefPtr<MemoryObject> object; // the object asked; keeps its address unique meanwhile
+        u64 index { 0 };
+        PhysAddr page { 0 };
+        ~SuppliedPage() { release(); }
+        void release();
+    };
+    // The fault under the lock held by `locker`, which it may drop and
+    // take again (above); returns with it held.
+    FaultResult fault(SpinlockLocker& locker, VirtAddr address, bool write, bool instruction_fetch,
+        bool ignore_protection);
+    // One attempt; NeedObjectPage asks fault() to fill `supplied` unlocked.
+    FaultResult fault_locked(VirtAddr address, bool write, bool instruction_fetch, bool ignore_protection,
+        SuppliedPage& supplied);
     void drop_range(VirtAddr start, VirtAddr end);
     void reprotect_range(Vma const& area, VirtAddr start, VirtAddr end);
     bool try_grow_stack(VirtAddr address);
     ErrorOr<void> map_page(VirtAddr page, PhysAddr physical, Vma const& area, bool writable);
+    ErrorOr<void> move_page(VirtAddr from, VirtAddr to);
     void flush(VirtAddr start, usize size);
 
     PhysAddr m_root;

@@ -158,3 +158,131 @@ KERNEL_TEST(address_space_kernel_writes_keep_user_protection)
     EXPECT(!(*entry & page_table::kNoExecute));
     EXPECT(space->handle_fault(kArea, true, false) == FaultResult::AccessError);
 }
+
+namespace {
+
+// A memory object that sleeps like a file (the fault drops the address
+// space's lock around get_page) and, while the lock is down, does what
+// another thread of the process could do at that moment.
+class RacingObject final : public MemoryObject {
+public:
+    enum class Race { None, Unmap, ProtectNone, FaultFirst, Replace };
+
+    RacingObject(AddressSpace& space, Race race, PhysAddr page)
+        : m_space(space)
+        , m_race(race)
+        , m_page(page)
+    {
+    }
+    const char* describe() const override { return "racing object"; }
+    ErrorOr<PhysAddr> get_page(u64) override
+    {
+        ++calls;
+        Race race = m_race;
+        m_race = Race::None; // once: the nested fault below asks again
+        switch (race) {
+        case Race::None:
+            break;
+        case Race::Unmap:
+            VERIFY(!m_space.unmap(kArea, kPageSize).is_error());
+            break;
+        case Race::ProtectNone:
+            VERIFY(!m_space.protect(kArea, kPageSize, 0).is_error());
+            break;
+        case Race::FaultFirst:
+            VERIFY(m_space.handle_fault(kArea, false, false) == FaultResult::Handled);
+            break;
+        case Race::Replace:
+            // munmap + mmap of anonymous memory in the same place.
+            VERIFY(!m_space.map(kArea, kPageSize, kProtRead | kProtWrite, kVmaAnonymous, {}, 0, true, false).is_error());
+            break;
+        }
+        page_ref(m_page);
+        return m_page;
+    }
+    int calls { 0 };
+
+private:
+    AddressSpace& m_space;
+    Race m_race;
+    PhysAddr m_page;
+};
+
+// One fault on kArea over a RacingObject doing `race`; returns the result,
+// and the page's references and the object's get_page calls afterwards.
+FaultResult fault_racing(RacingObject::Race race, u32& references_after, int& calls, bool& mapped_object_page)
+{
+    PhysAddr page = allocate_zeroed_page().release_value();
+    auto space = AddressSpace::create().release_value();
+    auto* object = new RacingObject(*space, race, page);
+    RefPtr<MemoryObject> reference = adopt_ref<MemoryObject>(object);
+    VERIFY(!space->map(kArea, kPageSize, kProtRead, 0, reference, 0, true, false).is_error());
+    FaultResult result = space->handle_fault(kArea, false, false);
+    auto translated = space->translate(kArea);
+    mapped_object_page = !translated.is_error() && translated.value() == page;
+    calls = object->calls;
+    space = nullptr; // its mappings go
+    reference = nullptr;
+    references_after = page_ref_count(page);
+    page_unref(page);
+    return result;
+}
+
+}
+
+KERNEL_TEST(address_space_file_fault_rechecks_after_the_object_supplies_its_page)
+{
+    u64 free_before = page_allocator().free_pages();
+    u32 references = 0;
+    int calls = 0;
+    bool mapped = false;
+    // No race: the page is mapped, one call.
+    EXPECT(fault_racing(RacingObject::Race::None, references, calls, mapped) == FaultResult::Handled);
+    EXPECT(mapped);
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(references, 1u); // the mapping's reference went with the space
+    // Unmapped meanwhile: SIGSEGV, and the supplied reference is dropped.
+    EXPECT(fault_racing(RacingObject::Race::Unmap, references, calls, mapped) == FaultResult::NoMapping);
+    EXPECT_EQ(references, 1u);
+    // Made PROT_NONE meanwhile: an access error, nothing kept.
+    EXPECT(fault_racing(RacingObject::Race::ProtectNone, references, calls, mapped) == FaultResult::AccessError);
+    EXPECT_EQ(references, 1u);
+    // Another fault mapped the page meanwhile: the loser's reference goes.
+    EXPECT(fault_racing(RacingObject::Race::FaultFirst, references, calls, mapped) == FaultResult::Handled);
+    EXPECT(mapped);
+    EXPECT_EQ(calls, 2);
+    EXPECT_EQ(references, 1u);
+    // Replaced by anonymous memory meanwhile: the new area's zero page is
+    // mapped, not the stale object page.
+    EXPECT(fault_racing(RacingObject::Race::Replace, references, calls, mapped) == FaultResult::Handled);
+    EXPECT(!mapped);
+    EXPECT_EQ(references, 1u);
+    EXPECT_EQ(page_allocator().free_pages(), free_before);
+}
+
+KERNEL_TEST(address_space_move_range_moves_entries_not_pages)
+{
+    u64 free_before = page_allocator().free_pages();
+    {
+        auto space = AddressSpace::create().release_value();
+        EXPECT(!space->map(kArea, 2 * kPageSize, kProtRead | kProtWrite, kVmaAnonymous, {}, 0, true, false).is_error());
+        u64 value = 0xfeed;
+        EXPECT(!space->write_bytes(kArea, &value, 8).is_error());
+        PhysAddr page = space->translate(kArea).value();
+        auto child = space->fork().release_value(); // the page is now shared copy-on-write
+        VirtAddr target = space->move_range(kArea, 2 * kPageSize, 0x900000, 4 * kPageSize, true, false).value();
+        EXPECT_EQ(target, VirtAddr(0x900000));
+        EXPECT_EQ(space->translate(target).value(), page); // the same page, not a copy
+        EXPECT_EQ(page_ref_count(page), 2u);
+        EXPECT(!(*user_entry(*space, target) & page_table::kWritable)); // still copy-on-write
+        EXPECT(space->translate(kArea).is_error());
+        EXPECT(space->areas().find(kArea) == nullptr);
+        EXPECT(space->areas().find(target + 3 * kPageSize) != nullptr);
+        EXPECT(space->handle_fault(target, true, false) == FaultResult::Handled); // breaks COW
+        EXPECT(space->translate(target).value() != page);
+        EXPECT_EQ(read_user_u64(*child, kArea), 0xfeedu);
+        // EFAULT when the old range is not within one area.
+        EXPECT(space->move_range(kArea, kPageSize, 0, kPageSize, false, false).is_error());
+    }
+    EXPECT_EQ(page_allocator().free_pages(), free_before);
+}

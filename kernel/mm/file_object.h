@@ -9,9 +9,13 @@
 // for the file's page and size. The subclass that knows inodes lives above
 // fs/ (syscall/memory.cpp: InodeFileObject over Inode::page_for_mapping).
 //
-// Locking: get_page() is called with an address space's spinlock held (the
-// fault path), so file_page() and file_size() must not sleep. tmpfs takes
-// only its inode spinlock. Lock order: address space -> inode.
+// Locking: get_page() may sleep (file_page() and file_size() take the
+// inode's mutex), so the fault path calls it with no spinlock held: it
+// drops the address space's lock around the call and re-checks the area
+// and the page-table entry after taking it again (address_space.cpp).
+// Lock order: the caller's mutexes (a file position lock during a
+// read()/write() whose user copy faults) -> inode; never address space ->
+// inode.
 #pragma once
 
 #include <mm/vm_area.h>

@@ -14,6 +14,7 @@ public:
 
     const char* describe() const override { return "/dev/zero (deleted)"; }
     ErrorOr<PhysAddr> get_page(u64 page_index) override;
+    bool get_page_may_sleep() const override { return false; } // its own spinlock only
     usize size() const { return m_page_count * 4096; }
     usize resident_pages() const;
 

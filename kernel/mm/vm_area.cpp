@@ -220,9 +220,45 @@ ErrorOr<void> VmaList::protect(VirtAddr start, usize size, u32 prot, RangeCallba
     return {};
 }
 
+ErrorOr<void> VmaList::change_flags(VirtAddr start, usize size, u32 set, u32 clear)
+{
+    if (!range_ok(start, size))
+        return Error::from_errno(EINVAL);
+    VirtAddr end = start + size;
+    for (VirtAddr at = start; at < end;) {
+        Vma* area = find(at);
+        if (!area)
+            return Error::from_errno(ENOMEM);
+        at = area->end;
+    }
+    if (Vma* first = find(start); first->start < start)
+        TRY(split(*first, start));
+    if (Vma* last = find(end - 1); last->end > end)
+        TRY(split(*last, end));
+    for (Vma* area = find(start); area && area->start < end; area = m_areas.next(*area))
+        area->flags = (area->flags | set) & ~clear;
+    // Merge what became identical again (MADV_DOFORK undoing DONTFORK).
+    Vma* area = find(start);
+    if (Vma* lower = m_areas.prev(*area))
+        area = lower;
+    while (area && area->start < end) {
+        Vma* upper = m_areas.next(*area);
+        if (upper && mergeable(*area, *upper)) {
+            area->end = upper->end;
+            remove(*upper);
+            continue;
+        }
+        area = upper;
+    }
+    m_last_hit = nullptr;
+    return {};
+}
+
 ErrorOr<void> VmaList::clone_into(VmaList& other) const
 {
     for (auto const& area : m_areas) {
+        if (area.flags & kVmaDontFork)
+            continue;
         auto* copy = new (std::nothrow) Vma;
         if (!copy)
             return Error::from_errno(ENOMEM);

@@ -29,6 +29,7 @@ enum VmaFlag : u32 {
     kVmaNoReserve = 1 << 3,
     kVmaHeap = 1 << 4,      // brk area, "[heap]" in /proc/<pid>/maps
     kVmaStack = 1 << 5,     // "[stack]"
+    kVmaDontFork = 1 << 6,  // madvise(MADV_DONTFORK): a fork's child does not get this area
 };
 
 // What a mapping shows: pages of a file, or of shared anonymous memory.
@@ -46,6 +47,10 @@ public:
     // reference). Allocates it zero-filled if it does not exist yet.
     // EFAULT past the object's end (the fault becomes SIGBUS).
     virtual ErrorOr<PhysAddr> get_page(u64 page_index) = 0;
+    // Whether get_page() may sleep (a file's pages sit behind its inode
+    // mutex). The fault handler drops the address space's spinlock around
+    // get_page() of such an object, and calls the others with it held.
+    virtual bool get_page_may_sleep() const { return true; }
 
 protected:
     MemoryObject() = default;
@@ -103,7 +108,13 @@ public:
     // its new protection already set.
     ErrorOr<void> protect(VirtAddr start, usize size, u32 prot, RangeCallback changed, void* context);
 
-    // Copies every area (for fork); objects are shared by reference.
+    // Sets the `set` flags and clears the `clear` ones on [start,
+    // start+size), splitting areas at the edges; ENOMEM if any part of the
+    // range is not mapped (as madvise), and then nothing changes.
+    ErrorOr<void> change_flags(VirtAddr start, usize size, u32 set, u32 clear);
+
+    // Copies every area (for fork) but those marked kVmaDontFork; objects
+    // are shared by reference.
     ErrorOr<void> clone_into(VmaList& other) const;
 
     usize count() const { return m_areas.size(); }

@@ -7,7 +7,6 @@
 // credentials and limits, and a first thread that returns 0 from the same
 // system call with the caller's registers.
 #include <arch/x86_64/fpu.h>
-#include <fs/procfs/kernel_source.h>
 #include <fs/vfs/fd_table.h>
 #include <fs/vfs/fs_context.h>
 #include <lib/log.h>
@@ -158,6 +157,5 @@ ErrorOr<long> ProcessManager::clone(InterruptFrame& frame, CloneRequest const& r
         (void)child->m_exited.wait_until(locker, [&] { return child->m_vfork_released; });
     }
     child->unref();
-    procfs::refresh_process_list(); // so a listing of /proc shows the child at once
     return pid;
 }

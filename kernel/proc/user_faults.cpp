@@ -58,9 +58,11 @@ bool handle_page_fault(InterruptFrame& frame)
     mm::AddressSpace* space = current_address_space();
     if (!space)
         return false;
-    // The fault may sleep-free work only: handle_fault takes a spinlock.
-    // Interrupts back on for it if the faulting code had them (user code
-    // always does), so a long copy does not hold up the timer.
+    // Interrupts back on if the faulting code had them (user code always
+    // does; a user copy does unless it runs under a spinlock): a long copy
+    // does not hold up the timer, and a file page may sleep on its inode's
+    // mutex (handle_fault drops its own spinlock for that, and refuses it
+    // when the faulting code could not have slept).
     bool reenable = frame.rflags & (1 << 9);
     if (reenable)
         cpu::sti();

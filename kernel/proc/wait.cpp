@@ -2,7 +2,6 @@
 // child stays a zombie - its PID, exit status and CPU times kept - until
 // its parent collects them here; then it is reaped. A parent with no
 // matching child gets ECHILD; with WNOHANG it does not sleep.
-#include <fs/procfs/kernel_source.h>
 #include <proc/current.h>
 #include <proc/process_manager.h>
 #include <proc/signals.h>
@@ -90,10 +89,6 @@ ErrorOr<WaitResult> wait(wait_request::Selector selector, pid_t id, int options)
             found = !reaped.is_error() && reaped.value();
         }
         if (found) {
-            if (!(options & wait_options::kNoWait)) {
-                locker.unlock();
-                procfs::refresh_process_list(); // the reaped child leaves /proc's listing at once
-            }
             return result;
         }
         if (!any)

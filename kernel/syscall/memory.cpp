@@ -4,7 +4,7 @@
 // tested); the areas and page tables are mm/address_space.h's; this file
 // turns one into the other and adds what needs a file or the caller's
 // limits: file mappings (mm/file_object.h over Inode::page_for_mapping),
-// /dev/zero, RLIMIT_AS, MAP_POPULATE.
+// /dev/zero, RLIMIT_AS, RLIMIT_DATA, MAP_POPULATE.
 //
 // Locking: the address space's spinlock is taken here only to read its
 // areas (never across a user copy, a fault or an AddressSpace call, which
@@ -96,6 +96,38 @@ ErrorOr<void> check_address_space_limit(AddressSpace& space, usize added, VirtAd
             replaced = mapped_between_locked(space, replaced_start, replaced_end);
     }
     if (mapped - replaced + added > limit)
+        return Error::from_errno(ENOMEM);
+    return {};
+}
+
+bool is_data_area(u32 prot, u32 flags)
+{
+    return (prot & kProtWrite) && !(flags & (mm::kVmaShared | mm::kVmaStack | mm::kVmaGrowsDown));
+}
+
+// RLIMIT_DATA for mappings (Linux's may_expand_vm on a data mapping, one
+// that is private, writable and not a stack): ENOMEM when the private
+// writable memory, brk's heap included, would exceed the limit once `added`
+// bytes are mapped and whatever data [replaced_start, replaced_end) holds
+// now (MAP_FIXED) is gone.
+ErrorOr<void> check_data_limit(AddressSpace& space, usize added, VirtAddr replaced_start = 0, VirtAddr replaced_end = 0)
+{
+    u64 limit = current::limit(rlimit::kData);
+    if (limit == rlimit::kInfinity)
+        return {};
+    usize data;
+    usize replaced = 0;
+    {
+        SpinlockLocker locker(space.lock());
+        data = space.data_bytes_locked();
+        space.areas().for_each([&](Vma& area) {
+            VirtAddr from = max_address(area.start, replaced_start);
+            VirtAddr to = min_address(area.end, replaced_end);
+            if (from < to && is_data_area(area.prot, area.flags))
+                replaced += to - from;
+        });
+    }
+    if (data - replaced + added > limit)
         return Error::from_errno(ENOMEM);
     return {};
 }
@@ -245,6 +277,12 @@ ErrorOr<long> sys_mmap(u64 address, u64 length, u64 prot, u64 flags, int fd, u64
         TRY(check_address_space_limit(space, request.length, request.address, request.address + request.length));
     else
         TRY(check_address_space_limit(space, request.length));
+    if (is_data_area(request.prot, vma_flags)) {
+        if (request.fixed)
+            TRY(check_data_limit(space, request.length, request.address, request.address + request.length));
+        else
+            TRY(check_data_limit(space, request.length));
+    }
     VirtAddr start = TRY(place(space, request, vma_flags, object));
     // Linux ignores what populating could not bring (it is a hint).
     if (request.populate)
@@ -269,6 +307,7 @@ ErrorOr<long> sys_mprotect(u64 address, u64 length, u64 prot)
     auto& space = current::address_space();
     VirtAddr start = request.address;
     VirtAddr end = start + request.length;
+    usize new_data = 0; // private memory that becomes writable: RLIMIT_DATA counts it from now on
     {
         SpinlockLocker locker(space.lock());
         if (request.grows_down) {
@@ -286,13 +325,38 @@ ErrorOr<long> sys_mprotect(u64 address, u64 length, u64 prot)
                 return Error::from_errno(ENOMEM);
             if ((request.prot & kProtWrite) && (area->flags & mm::kVmaNoSharedWrite))
                 return Error::from_errno(EACCES);
+            if (is_data_area(request.prot, area->flags) && !is_data_area(area->prot, area->flags))
+                new_data += min_address(area->end, end) - max_address(area->start, at);
             at = area->end;
         }
     }
+    if (new_data)
+        TRY(check_data_limit(space, new_data));
     TRY(space.protect(start, end - start, request.prot));
     return 0;
 }
 REGISTER_SYSCALL(mprotect, sys_mprotect);
+
+// RLIMIT_DATA for brk (Linux's check_data_rlimit): the heap from its
+// start to the new break, plus the program's data segment (its private
+// writable areas below the heap), must stay within the limit.
+bool brk_within_data_limit(AddressSpace& space, VirtAddr new_break)
+{
+    u64 limit = current::limit(rlimit::kData);
+    if (limit == rlimit::kInfinity)
+        return true;
+    usize data = 0;
+    VirtAddr heap_start;
+    {
+        SpinlockLocker locker(space.lock());
+        heap_start = space.brk_start();
+        space.areas().for_each([&](Vma& area) {
+            if (area.end <= heap_start && is_data_area(area.prot, area.flags))
+                data += area.size();
+        });
+    }
+    return new_break - heap_start + data <= limit;
+}
 
 ErrorOr<long> sys_brk(u64 address)
 {
@@ -302,10 +366,10 @@ ErrorOr<long> sys_brk(u64 address)
     if (address > kUserHighest)
         return static_cast<long>(old_break);
     if (address > old_break) {
-        // TODO(rlimit): RLIMIT_DATA needs the heap's start, which
-        // AddressSpace does not expose yet; RLIMIT_AS is enforced.
         usize growth = align_up(address, mm::kPageSize) - align_up(old_break, mm::kPageSize);
         if (growth && check_address_space_limit(space, growth).is_error())
+            return static_cast<long>(old_break);
+        if (growth && !brk_within_data_limit(space, address))
             return static_cast<long>(old_break);
     }
     auto result = space.set_brk(address);
@@ -325,42 +389,10 @@ struct AreaCopy {
     u64 object_offset; // of the address the copy was made for
 };
 
-// Copies the pages of [from, from + length) that exist into the fresh
-// area at `to` (a page never touched stays untouched: it is zero, or the
-// object's, in the new area too). The copy goes through the user mapping
-// (copy_from_user), so a PROT_NONE source is made readable for it.
-//
-// TODO(mm): moving the page-table entries (an AddressSpace::move_range)
-// would make this O(pages) without copying; this keeps mm/ untouched.
-ErrorOr<void> copy_resident_pages(AddressSpace& space, AreaCopy const& area, VirtAddr from, VirtAddr to, usize length)
-{
-    bool unreadable = !(area.prot & kProtAny);
-    if (unreadable)
-        TRY(space.protect(from, length, kProtRead));
-    ErrorOr<void> result;
-    auto* buffer = new (std::nothrow) u8[mm::kPageSize];
-    if (!buffer)
-        result = Error::from_errno(ENOMEM);
-    for (usize offset = 0; buffer && offset < length; offset += mm::kPageSize) {
-        if (space.translate(from + offset).is_error())
-            continue; // never touched
-        result = copy_from_user(buffer, from + offset, mm::kPageSize);
-        if (!result.is_error())
-            result = space.write_bytes(to + offset, buffer, mm::kPageSize);
-        if (result.is_error())
-            break;
-    }
-    delete[] buffer;
-    if (unreadable)
-        (void)space.protect(from, length, area.prot);
-    if (result.is_error() && result.error().code() == EFAULT)
-        return Error::from_errno(ENOMEM); // out of memory for the copy's page
-    return result;
-}
-
-// mremap's move: a new area with the old one's attributes and backing,
-// the private pages copied, then the old range unmapped (or, with
-// MREMAP_DONTUNMAP, emptied).
+// mremap's move: the area goes to its new place page-table entries and
+// all (AddressSpace::move_range), and the old range is unmapped (or, with
+// MREMAP_DONTUNMAP, left empty). With an old length of 0 (a second mapping
+// of a shared area) nothing moves: a new area shows the same object.
 ErrorOr<long> move_area(AddressSpace& space, AreaCopy const& area, MremapRequest const& request)
 {
     usize added = request.new_length;
@@ -370,22 +402,15 @@ ErrorOr<long> move_area(AddressSpace& space, AreaCopy const& area, MremapRequest
         TRY(check_address_space_limit(space, added, request.new_address, request.new_address + request.new_length));
     else
         TRY(check_address_space_limit(space, added));
-    VirtAddr target = TRY(space.map(request.fixed ? request.new_address : 0, request.new_length, area.prot, area.flags,
-        area.object, area.object_offset, request.fixed, false));
-    if (!(area.flags & mm::kVmaShared) && request.old_length) {
-        usize length = request.old_length < request.new_length ? request.old_length : request.new_length;
-        auto copied = copy_resident_pages(space, area, request.old_address, target, length);
-        if (copied.is_error()) {
-            (void)space.unmap(target, request.new_length);
-            return copied.error();
-        }
+    if (is_data_area(area.prot, area.flags))
+        TRY(check_data_limit(space, added));
+    if (request.old_length == 0) {
+        VirtAddr target = TRY(space.map(request.fixed ? request.new_address : 0, request.new_length, area.prot,
+            area.flags, area.object, area.object_offset, request.fixed, false));
+        return static_cast<long>(target);
     }
-    if (request.old_length) {
-        if (request.dont_unmap)
-            (void)space.discard(request.old_address, request.old_length);
-        else
-            (void)space.unmap(request.old_address, request.old_length);
-    }
+    VirtAddr target = TRY(space.move_range(request.old_address, request.old_length, request.new_address,
+        request.new_length, request.fixed, request.dont_unmap));
     return static_cast<long>(target);
 }
 
@@ -423,6 +448,8 @@ ErrorOr<long> sys_mremap(u64 old_address, u64 old_length, u64 new_length, u64 fl
         usize growth = request.new_length - request.old_length;
         if (old_end == area.end) {
             TRY(check_address_space_limit(space, growth));
+            if (is_data_area(area.prot, area.flags))
+                TRY(check_data_limit(space, growth));
             SpinlockLocker locker(space.lock());
             Vma* now = space.areas().find(request.old_address);
             if (now && now->end == old_end && space.areas().is_free(old_end, growth)) {
@@ -479,6 +506,10 @@ ErrorOr<long> sys_madvise(u64 address, u64 length, int advice)
         return 0;
     case Advice::PopulateWrite:
         TRY(populate(space, range.address, end, Populate::Write));
+        return 0;
+    case Advice::DontFork:
+    case Advice::DoFork:
+        TRY(space.set_dont_fork(range.address, range.length, kind == Advice::DontFork));
         return 0;
     }
     return Error::from_errno(EINVAL);

@@ -159,9 +159,11 @@ ErrorOr<Advice> classify_madvise(int advice)
     case kMadvDoDump:
     case kMadvCold:
     case kMadvPageOut:
-    case kMadvDontFork: // TODO(fork): areas marked so should not reach the child
-    case kMadvDoFork:
         return Advice::Hint;
+    case kMadvDontFork:
+        return Advice::DontFork;
+    case kMadvDoFork:
+        return Advice::DoFork;
     case kMadvDontNeed:
     case kMadvDontNeedLocked:
         return Advice::Discard;

@@ -126,6 +126,8 @@ enum class Advice {
     Free,          // MADV_FREE: private anonymous memory only; dropped at once here
     PopulateRead,  // MADV_POPULATE_READ
     PopulateWrite, // MADV_POPULATE_WRITE
+    DontFork,      // MADV_DONTFORK: the range is not inherited by fork's child
+    DoFork,        // MADV_DOFORK: undoes it
 };
 constexpr int kMadvNormal = 0;
 constexpr int kMadvRandom = 1;

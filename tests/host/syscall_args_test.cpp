@@ -268,6 +268,8 @@ TEST(SyscallArgs, madvise_advice)
     EXPECT_EQ(classify_madvise(MADV_WILLNEED).value(), Advice::Hint);
     EXPECT_EQ(classify_madvise(MADV_HUGEPAGE).value(), Advice::Hint);
     EXPECT_EQ(classify_madvise(MADV_NOHUGEPAGE).value(), Advice::Hint);
+    EXPECT_EQ(classify_madvise(MADV_DONTFORK).value(), Advice::DontFork);
+    EXPECT_EQ(classify_madvise(MADV_DOFORK).value(), Advice::DoFork);
     EXPECT_EQ(classify_madvise(MADV_DONTNEED).value(), Advice::Discard);
     EXPECT_EQ(classify_madvise(kMadvDontNeedLocked).value(), Advice::Discard);
     EXPECT_EQ(classify_madvise(MADV_FREE).value(), Advice::Free);

@@ -161,6 +161,36 @@ TEST(VmaList, clone_shares_objects_and_is_independent)
     EXPECT_EQ(object->ref_count(), 2u);
 }
 
+TEST(VmaList, change_flags_splits_merges_back_and_needs_the_range_mapped)
+{
+    VmaList list(kLow, kHigh);
+    ASSERT_FALSE(list.insert(0x400000, 6 * P, kProtRead | kProtWrite, kVmaAnonymous).is_error());
+    // MADV_DONTFORK on the middle two pages: three areas.
+    ASSERT_FALSE(list.change_flags(0x400000 + 2 * P, 2 * P, kVmaDontFork, 0).is_error());
+    EXPECT_EQ(list.count(), 3u);
+    EXPECT_TRUE(list.find(0x400000 + 2 * P)->flags & kVmaDontFork);
+    EXPECT_TRUE(list.find(0x400000 + 3 * P)->flags & kVmaDontFork);
+    EXPECT_FALSE(list.find(0x400000 + P)->flags & kVmaDontFork);
+    EXPECT_FALSE(list.find(0x400000 + 4 * P)->flags & kVmaDontFork);
+    // A fork's copy leaves those pages out.
+    {
+        VmaList copy(kLow, kHigh);
+        ASSERT_FALSE(list.clone_into(copy).is_error());
+        EXPECT_EQ(copy.count(), 2u);
+        EXPECT_EQ(copy.find(0x400000 + 2 * P), nullptr);
+        EXPECT_NE(copy.find(0x400000 + 4 * P), nullptr);
+    }
+    // MADV_DOFORK undoes it and the areas merge again.
+    ASSERT_FALSE(list.change_flags(0x400000 + 2 * P, 2 * P, 0, kVmaDontFork).is_error());
+    EXPECT_EQ(list.count(), 1u);
+    // Part of the range unmapped: ENOMEM, nothing changed.
+    auto result = list.change_flags(0x400000, 8 * P, kVmaDontFork, 0);
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().code(), ENOMEM);
+    EXPECT_FALSE(list.find(0x400000)->flags & kVmaDontFork);
+    expect_sorted_and_disjoint(list);
+}
+
 // Random mmap/munmap/mprotect against a page-granular model.
 TEST(VmaList, random_operations_match_a_page_model)
 {

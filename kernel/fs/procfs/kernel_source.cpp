@@ -13,13 +13,11 @@
 //   CPUs                  CPUID (all CPUs are alike) and the per-CPU blocks
 //   mounts, names         hooks::mount_namespace, hooks::identity
 //
-// Sleeping: the process lock is a mutex. list_pids() may be called with a
-// spinlock held (getdents64 of /proc, see fs/procfs/source.h); then it
-// answers from the PID list of the last call that could take the lock,
-// which every lookup in /proc refreshes, and so does
-// refresh_process_list() (kernel_source.h), which the process manager
-// calls when processes come and go. Once FsLock is a mutex, every call can
-// sleep and the list is always current.
+// Sleeping: the process lock is a mutex, and every call here comes from
+// path lookup, readlink or getdents64 of /proc, which hold only FsLocks
+// (mutexes too, fs/vfs/fs_lock.h); so each call walks the live process
+// list, and a listing of /proc shows exactly the processes (zombies
+// included) that exist at that moment.
 //
 // /proc/stat must never go backwards (top computes differences), but the
 // times of threads that have exited leave the sum of the live ones; each
@@ -233,14 +231,14 @@ public:
 
     ErrorOr<void> list_pids(GrowableArray<i32>& pids) override
     {
-        if (may_sleep())
-            TRY(refresh_pid_cache());
-        SpinlockLocker locker(m_cache_lock);
-        if (!m_cached_pids)
-            return {};
-        for (i32 pid : *m_cached_pids)
-            TRY(pids.try_append(pid));
-        return {};
+        if (!may_sleep())
+            return Error::from_errno(EAGAIN);
+        ErrorOr<void> listed;
+        ::process::for_each([&](Process& process, ThreadSnapshots const&) {
+            if (process.pid() > 0 && !listed.is_error())
+                listed = pids.try_append(process.pid());
+        });
+        return listed;
     }
 
     ErrorOr<void> process(i32 pid, ProcessInfo& info) override
@@ -249,20 +247,13 @@ public:
             return Error::from_errno(EAGAIN);
         Process* found = nullptr;
         ErrorOr<void> filled;
-        GrowableArray<i32> pids;
-        ErrorOr<void> listed;
         ::process::for_each([&](Process& process, ThreadSnapshots const& threads) {
-            if (process.pid() > 0 && !listed.is_error())
-                listed = pids.try_append(process.pid());
             if (process.pid() != pid)
                 return;
             filled = fill_locked(process, threads, info);
             process.ref();
             found = &process;
         });
-        // Every lookup keeps the list getdents64 may have to fall back on fresh.
-        if (!listed.is_error())
-            replace_pid_cache(std::move(pids));
         if (!found)
             return Error::from_errno(ESRCH);
         if (!filled.is_error())
@@ -296,10 +287,11 @@ public:
         // at boot by number do not move the allocator's cursor: the
         // highest PID known counts too.)
         info.last_pid = pid::last_allocated();
-        {
-            SpinlockLocker locker(m_cache_lock);
-            for (usize i = 0; m_cached_pids && i < m_cached_pids->size(); ++i)
-                info.last_pid = (*m_cached_pids)[i] > info.last_pid ? (*m_cached_pids)[i] : info.last_pid;
+        if (may_sleep()) {
+            ::process::for_each([&](Process& process, ThreadSnapshots const&) {
+                if (process.pid() > info.last_pid)
+                    info.last_pid = process.pid();
+            });
         }
         info.forks = static_cast<u64>(info.last_pid);
         info.boot_time_s = ktime::realtime_at_boot();
@@ -529,19 +521,6 @@ public:
         return {};
     }
 
-    ErrorOr<void> refresh_pid_cache()
-    {
-        GrowableArray<i32> pids;
-        ErrorOr<void> listed;
-        ::process::for_each([&](Process& process, ThreadSnapshots const&) {
-            if (process.pid() > 0 && !listed.is_error())
-                listed = pids.try_append(process.pid());
-        });
-        TRY(listed);
-        replace_pid_cache(std::move(pids));
-        return {};
-    }
-
 private:
     // Runs `body(process)` with a reference to process `pid` held; ENOENT
     // when there is no such process.
@@ -563,20 +542,6 @@ private:
         constexpr const char* kNames[16] = { "timer", "i8042", "cascade", "ttyS1", "ttyS0", "parport1", "floppy",
             "parport0", "rtc0", "acpi", "", "", "i8042", "fpu", "ata_piix", "ata_piix" };
         return irq < 16 ? kNames[irq] : "";
-    }
-
-    void replace_pid_cache(GrowableArray<i32>&& pids)
-    {
-        auto* fresh = new (std::nothrow) GrowableArray<i32>(std::move(pids));
-        if (!fresh)
-            return; // the old list stays; it is only a fallback
-        GrowableArray<i32>* old;
-        {
-            SpinlockLocker locker(m_cache_lock);
-            old = m_cached_pids;
-            m_cached_pids = fresh;
-        }
-        delete old;
     }
 
     static void fill_memory(MemoryInfo& memory)
@@ -641,8 +606,6 @@ private:
         return info;
     }
 
-    Spinlock m_cache_lock { "procfs pid cache" };
-    GrowableArray<i32>* m_cached_pids { nullptr }; // never freed: lives as long as the kernel
 };
 
 constinit KernelSource s_source;
@@ -654,15 +617,7 @@ ProcSource& kernel_source() { return s_source; }
 ErrorOr<void> init()
 {
     TRY(register_type(s_source));
-    if (may_sleep())
-        TRY(s_source.refresh_pid_cache());
     return {};
-}
-
-void refresh_process_list()
-{
-    if (may_sleep())
-        (void)s_source.refresh_pid_cache();
 }
 
 }

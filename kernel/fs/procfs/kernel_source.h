@@ -18,13 +18,4 @@ ErrorOr<void> init();
 
 ProcSource& kernel_source();
 
-// getdents64 of /proc runs under a spinlock while FsLock is one, where
-// the process lock (a mutex) cannot be taken; it then lists the PIDs of
-// the last walk of the process list. Every lookup in /proc makes such a
-// walk; the process manager calls this after it creates or reaps a
-// process (where it may sleep, without the process lock) so that the
-// next listing shows the change even if nothing was looked up in between.
-// Not needed once FsLock is a mutex.
-void refresh_process_list();
-
 }

@@ -19,8 +19,8 @@
 // reads at any offset return slices of that one snapshot, so a reader
 // sees a consistent file however it splits its reads. A new open sees
 // new data. A process that is gone by then is ENOENT, never a crash.
-// (Linux regenerates on a read at offset 0 too; that needs the read path
-// to be allowed to sleep, which it will be when FsLock becomes a mutex.)
+// (Linux regenerates on a read at offset 0 too; the read path may sleep
+// now that FsLock is a mutex, so that could follow; not done yet.)
 // Host-buildable.
 #pragma once
 

@@ -12,10 +12,9 @@
 // bytes for memory, pages (4 KiB) where Linux counts pages. procfs converts
 // (USER_HZ clock ticks, kB) as Linux does.
 //
-// Calling context: list_pids() may be called where the caller must not
-// sleep (getdents64 of /proc runs under the open file's position lock,
-// which is a spinlock while FsLock is one, fs/vfs/fs_lock.h); every other
-// call comes from path lookup and readlink, where sleeping is allowed.
+// Calling context: every call comes from path lookup, readlink or
+// getdents64 of /proc, which hold only FsLocks (mutexes in the kernel,
+// fs/vfs/fs_lock.h), so a source may sleep (take the process lock).
 // Host-buildable.
 #pragma once
 

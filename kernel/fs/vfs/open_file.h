@@ -13,7 +13,10 @@
 //
 // Locking: the position lock serialises read/write/lseek/getdents64 of
 // seekable files, so threads sharing one description never read the same
-// bytes twice; it is taken before any inode lock. Unseekable files (which
+// bytes twice; it is taken before any inode lock. It is an FsLock, a
+// mutex, held while the file system copies to or from user memory: such a
+// copy may fault, and the fault may sleep on the inode lock of a mapped
+// file (mm/address_space.h), even this file's own. Unseekable files (which
 // may block) run without it.
 // Host-buildable.
 #pragma once

@@ -1,8 +1,9 @@
 // /tests/bin/memory_test: address spaces (CONCEPTS C8, issue 4 point 3):
 // mmap (anonymous private and shared, file-backed private, MAP_FIXED,
 // MAP_FIXED_NOREPLACE), munmap, mprotect (PROT_NONE, read-only, execute),
-// brk, mremap, madvise(MADV_DONTNEED), stack growth, and the argument
-// errors. Accesses that must fault run in a child whose death by SIGSEGV
+// brk, mremap (moving page-table entries: contents, copy-on-write and
+// sharing kept, the old range freed), madvise(MADV_DONTNEED, MADV_DONTFORK),
+// RLIMIT_DATA, stack growth, and the argument errors. Accesses that must fault run in a child whose death by SIGSEGV
 // is the result.
 #include "guest_test.h"
 
@@ -319,6 +320,250 @@ TEST(mremap_errors)
     EXPECT_OK(munmap(memory, 2 * kPage));
     // Nothing mapped there any more.
     EXPECT_ERRNO((long)mremap(memory, kPage, 2 * kPage, MREMAP_MAYMOVE), EFAULT);
+}
+
+// Fills page i of `memory` with the byte 'a' + i.
+void fill_pages(char* memory, size_t pages)
+{
+    for (size_t i = 0; i < pages; ++i)
+        memset(memory + i * kPage, 'a' + static_cast<int>(i), kPage);
+}
+
+// Page i holds 'a' + i throughout.
+bool pages_hold_fill(const char* memory, size_t pages)
+{
+    for (size_t i = 0; i < pages; ++i) {
+        for (size_t at = 0; at < kPage; ++at) {
+            if (memory[i * kPage + at] != 'a' + static_cast<int>(i))
+                return false;
+        }
+    }
+    return true;
+}
+
+// mincore answers ENOMEM for a range with unmapped pages in it.
+bool is_unmapped(void* address, size_t length)
+{
+    unsigned char vector[16];
+    return mincore(address, length, vector) == -1 && errno == ENOMEM;
+}
+
+TEST(mremap_move_keeps_contents_and_frees_the_old_range)
+{
+    // Four pages and, right after them, a PROT_NONE page (an area of its
+    // own) that leaves no room to grow in place.
+    char* memory = map_anonymous(5 * kPage);
+    EXPECT(memory != nullptr);
+    EXPECT_OK(mprotect(memory + 4 * kPage, kPage, PROT_NONE));
+    fill_pages(memory, 3); // the fourth page stays untouched
+    auto* moved = static_cast<char*>(mremap(memory, 4 * kPage, 8 * kPage, MREMAP_MAYMOVE));
+    EXPECT(moved != MAP_FAILED);
+    EXPECT(moved != memory);
+    EXPECT(pages_hold_fill(moved, 3));
+    EXPECT_EQ(moved[3 * kPage], 0);     // never touched before the move
+    EXPECT_EQ(moved[8 * kPage - 1], 0); // the new part
+    moved[8 * kPage - 1] = 'z';
+    EXPECT(is_unmapped(memory, 4 * kPage));
+    EXPECT_SIGNALED(status_of([&] { read_byte(memory); }), SIGSEGV);
+    EXPECT_SIGNALED(status_of([&] { read_byte(memory + 3 * kPage); }), SIGSEGV);
+    // The PROT_NONE neighbour is still there, untouched by the move.
+    EXPECT(!is_unmapped(memory + 4 * kPage, kPage));
+    EXPECT_OK(munmap(moved, 8 * kPage));
+    EXPECT_OK(munmap(memory + 4 * kPage, kPage));
+}
+
+TEST(mremap_a_mapping_moved_twice)
+{
+    char* first = map_anonymous(3 * kPage);
+    char* places = map_anonymous(6 * kPage); // two free places, reserved
+    EXPECT(first != nullptr && places != nullptr);
+    fill_pages(first, 3);
+    auto* second = static_cast<char*>(mremap(first, 3 * kPage, 3 * kPage, MREMAP_MAYMOVE | MREMAP_FIXED, places));
+    EXPECT(second == places);
+    EXPECT(pages_hold_fill(second, 3));
+    second[0] = 'A'; // a page written after the first move moves on too
+    auto* third = static_cast<char*>(
+        mremap(second, 3 * kPage, 3 * kPage, MREMAP_MAYMOVE | MREMAP_FIXED, places + 3 * kPage));
+    EXPECT(third == places + 3 * kPage);
+    EXPECT_EQ(third[0], 'A');
+    EXPECT_EQ(third[1], 'a');
+    EXPECT_EQ(third[kPage], 'b');
+    EXPECT_EQ(third[3 * kPage - 1], 'c');
+    EXPECT(is_unmapped(first, 3 * kPage));
+    EXPECT(is_unmapped(second, 3 * kPage));
+    EXPECT_OK(munmap(third, 3 * kPage));
+}
+
+TEST(mremap_grows_in_place_when_there_is_room_and_moves_otherwise)
+{
+    // Room after it: the area just gets longer, even without MAYMOVE.
+    char* memory = map_anonymous(4 * kPage);
+    EXPECT(memory != nullptr);
+    EXPECT_OK(munmap(memory + kPage, 3 * kPage));
+    memory[0] = 'g';
+    EXPECT(mremap(memory, kPage, 4 * kPage, 0) == memory);
+    EXPECT_EQ(memory[0], 'g');
+    EXPECT_EQ(memory[4 * kPage - 1], 0);
+    // No room (a different area right after): ENOMEM without MAYMOVE,
+    // a move with it.
+    EXPECT_OK(mprotect(memory + 2 * kPage, 2 * kPage, PROT_READ));
+    EXPECT_ERRNO((long)mremap(memory, 2 * kPage, 3 * kPage, 0), ENOMEM);
+    auto* moved = static_cast<char*>(mremap(memory, 2 * kPage, 3 * kPage, MREMAP_MAYMOVE));
+    EXPECT(moved != MAP_FAILED && moved != memory);
+    EXPECT_EQ(moved[0], 'g');
+    EXPECT(is_unmapped(memory, 2 * kPage));
+    EXPECT(!is_unmapped(memory + 2 * kPage, 2 * kPage)); // the read-only rest stayed
+    EXPECT_OK(munmap(moved, 3 * kPage));
+    EXPECT_OK(munmap(memory + 2 * kPage, 2 * kPage));
+}
+
+TEST(mremap_move_keeps_copy_on_write_after_fork)
+{
+    char* memory = map_anonymous(2 * kPage);
+    EXPECT(memory != nullptr);
+    fill_pages(memory, 2);
+    int status = guest_test::in_child([&] {
+        // The child moves its copy and writes to it; the parent's stays.
+        auto* moved = static_cast<char*>(mremap(memory, 2 * kPage, 4 * kPage, MREMAP_MAYMOVE));
+        EXPECT(moved != MAP_FAILED);
+        EXPECT(pages_hold_fill(moved, 2));
+        memset(moved, 'c', 2 * kPage);
+        EXPECT_EQ(moved[kPage], 'c');
+    });
+    EXPECT_EXITED(status, 0);
+    EXPECT(pages_hold_fill(memory, 2));
+    // And the other way round: the parent moves and writes, a child forked
+    // before sees the old contents.
+    int ready[2];
+    int done[2];
+    EXPECT_OK(pipe(ready));
+    EXPECT_OK(pipe(done));
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        char byte;
+        if (read(ready[0], &byte, 1) != 1)
+            _exit(2);
+        _exit(pages_hold_fill(memory, 2) ? 0 : 1);
+    }
+    auto* moved = static_cast<char*>(mremap(memory, 2 * kPage, 2 * kPage, MREMAP_MAYMOVE | MREMAP_FIXED,
+        map_anonymous(2 * kPage)));
+    EXPECT(moved != MAP_FAILED);
+    memset(moved, 'p', 2 * kPage);
+    EXPECT_OK(write(ready[1], "g", 1));
+    int child_status = 0;
+    EXPECT_EQ(waitpid(child, &child_status, 0), child);
+    EXPECT_EXITED(child_status, 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(done[0]);
+    close(done[1]);
+    EXPECT_OK(munmap(moved, 2 * kPage));
+}
+
+TEST(mremap_move_of_a_shared_mapping_stays_shared)
+{
+    char* memory = map_anonymous(kPage, PROT_READ | PROT_WRITE, MAP_SHARED);
+    EXPECT(memory != nullptr);
+    memory[0] = 's';
+    int ready[2];
+    EXPECT_OK(pipe(ready));
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        char byte;
+        if (read(ready[0], &byte, 1) != 1)
+            _exit(2);
+        _exit(memory[0] == 'm' ? 0 : 1); // the parent's write through the moved mapping
+    }
+    auto* moved = static_cast<char*>(mremap(memory, kPage, 2 * kPage, MREMAP_MAYMOVE | MREMAP_FIXED,
+        map_anonymous(2 * kPage)));
+    EXPECT(moved != MAP_FAILED);
+    EXPECT_EQ(moved[0], 's');
+    moved[0] = 'm';
+    EXPECT_OK(write(ready[1], "g", 1));
+    int status = 0;
+    EXPECT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_EXITED(status, 0);
+    close(ready[0]);
+    close(ready[1]);
+    EXPECT_OK(munmap(moved, 2 * kPage));
+}
+
+TEST(mremap_dontunmap_moves_pages_and_leaves_the_old_range_empty)
+{
+    char* memory = map_anonymous(2 * kPage);
+    EXPECT(memory != nullptr);
+    fill_pages(memory, 2);
+    auto* moved = static_cast<char*>(mremap(memory, 2 * kPage, 2 * kPage, MREMAP_MAYMOVE | MREMAP_DONTUNMAP));
+    if (moved == MAP_FAILED && errno == EINVAL) {
+        // Some Linux hosts (sandboxed kernels) refuse the flag outright.
+        EXPECT_OK(munmap(memory, 2 * kPage));
+        SKIP("this kernel refuses MREMAP_DONTUNMAP");
+    }
+    EXPECT(moved != MAP_FAILED && moved != memory);
+    EXPECT(pages_hold_fill(moved, 2));
+    // Still mapped, but its pages went: private anonymous memory reads zeros.
+    EXPECT(!is_unmapped(memory, 2 * kPage));
+    EXPECT_EQ(memory[0], 0);
+    EXPECT_EQ(memory[kPage], 0);
+    EXPECT_OK(munmap(moved, 2 * kPage));
+    EXPECT_OK(munmap(memory, 2 * kPage));
+}
+
+TEST(madvise_dontfork_region_is_absent_in_the_child)
+{
+    char* memory = map_anonymous(3 * kPage);
+    EXPECT(memory != nullptr);
+    fill_pages(memory, 3);
+    EXPECT_OK(madvise(memory + kPage, kPage, MADV_DONTFORK));
+    // The child has the pages around it but not that one.
+    EXPECT_SIGNALED(status_of([&] { read_byte(memory + kPage); }), SIGSEGV);
+    int status = guest_test::in_child([&] {
+        EXPECT_EQ(memory[0], 'a');
+        EXPECT_EQ(memory[2 * kPage], 'c');
+        EXPECT(is_unmapped(memory + kPage, kPage));
+    });
+    EXPECT_EXITED(status, 0);
+    EXPECT(pages_hold_fill(memory, 3)); // the parent keeps it
+    // MADV_DOFORK: inherited again.
+    EXPECT_OK(madvise(memory + kPage, kPage, MADV_DOFORK));
+    status = guest_test::in_child([&] { EXPECT(pages_hold_fill(memory, 3)); });
+    EXPECT_EXITED(status, 0);
+    // Unmapped ranges are ENOMEM.
+    EXPECT_OK(munmap(memory, 3 * kPage));
+    EXPECT_ERRNO(madvise(memory, kPage, MADV_DONTFORK), ENOMEM);
+}
+
+TEST(rlimit_data_limits_brk_and_private_writable_mappings)
+{
+    int status = guest_test::in_child([] {
+        constexpr rlim_t kLimit = 16 << 20;
+        rlimit limit { kLimit, kLimit };
+        EXPECT_OK(setrlimit(RLIMIT_DATA, &limit));
+        // brk past the limit fails with ENOMEM and leaves the break alone;
+        // a small step still works.
+        void* before = sbrk(0);
+        EXPECT(sbrk(32 << 20) == reinterpret_cast<void*>(-1));
+        EXPECT_EQ(errno, ENOMEM);
+        EXPECT(sbrk(0) == before);
+        EXPECT(sbrk(kPage) != reinterpret_cast<void*>(-1));
+        // Private writable mappings count; shared and read-only ones do not.
+        EXPECT(map_anonymous(32 << 20) == nullptr);
+        EXPECT_EQ(errno, ENOMEM);
+        char* shared = map_anonymous(32 << 20, PROT_READ | PROT_WRITE, MAP_SHARED);
+        EXPECT(shared != nullptr);
+        char* read_only = map_anonymous(32 << 20, PROT_READ);
+        EXPECT(read_only != nullptr);
+        // Making private memory writable counts as mapping it (mprotect).
+        EXPECT_ERRNO(mprotect(read_only, 32 << 20, PROT_READ | PROT_WRITE), ENOMEM);
+        EXPECT_OK(mprotect(read_only, kPage, PROT_READ | PROT_WRITE));
+        char* small = map_anonymous(kPage);
+        EXPECT(small != nullptr);
+        // Growing a private writable mapping past it fails too.
+        EXPECT_ERRNO((long)mremap(small, kPage, 32 << 20, MREMAP_MAYMOVE), ENOMEM);
+    });
+    EXPECT_EXITED(status, 0);
 }
 
 TEST(madvise_dontneed_zeroes_private_anonymous_memory)
