@@ -1,9 +1,8 @@
 // Anonymous-inode files (Linux's anon_inodefs): epoll instances, eventfds,
 // timerfds and signalfds are open file descriptions with no path. They
 // share one inode of an internal file system (mode 0600, no file type,
-// as on Linux, so fstat works and /proc/<pid>/fd shows
-// "anon_inode:[eventfd]"-like targets by name). The file system is made on
-// first use and kept for good.
+// as on Linux), so fstat and the other calls that want a Location work
+// on them. The file system is made on first use and kept for good.
 //
 // Callers: fs/epoll.cpp, ipc/eventfd.cpp, fs/timerfd.cpp, fs/signalfd.cpp.
 #pragma once

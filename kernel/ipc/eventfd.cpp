@@ -12,7 +12,7 @@ namespace ipc {
 
 namespace {
 
-constexpr u64 kMaxCount = 0xfffffffffffffffeull;
+constexpr u64 kMaxCounter = 0xfffffffffffffffeull;
 
 class EventFd final : public vfs::FileOperations {
 public:
@@ -59,7 +59,7 @@ public:
         for (;;) {
             {
                 SpinlockLocker locker(m_lock);
-                if (kMaxCount - m_count >= value) {
+                if (kMaxCounter - m_count >= value) {
                     m_count += value;
                     if (value)
                         m_readers.wake_all();
@@ -83,7 +83,7 @@ public:
         u32 mask = 0;
         if (m_count > 0)
             mask |= POLLIN | POLLRDNORM;
-        if (m_count < kMaxCount)
+        if (m_count < kMaxCounter)
             mask |= POLLOUT | POLLWRNORM;
         return mask;
     }

@@ -1137,10 +1137,13 @@ SigSet current_pending()
     return thread.pending.set | state.shared.set;
 }
 
+namespace {
+poll_waiters::PollHead s_signalfd_head;
+}
+
 poll_waiters::PollHead& signalfd_head()
 {
-    static constinit poll_waiters::PollHead s_head;
-    return s_head;
+    return s_signalfd_head;
 }
 
 void suspend_with_mask(SigSet mask)

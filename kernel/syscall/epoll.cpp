@@ -58,7 +58,7 @@ ErrorOr<long> do_wait(int epfd, UserPtr<epoll::Event> events, int max_events, u6
     if (max_events <= 0 || static_cast<u64>(max_events) > kMaxEvents)
         return Error::from_errno(EINVAL);
     usize max = static_cast<usize>(max_events);
-    if (!is_user_range(events.address(), max * sizeof(epoll::Event)))
+    if (!uaccess::is_user_range(events.address(), max * sizeof(epoll::Event)))
         return Error::from_errno(EFAULT);
     auto file = TRY(current::fd_table().get(epfd));
     if (!epoll::is_instance(*file))
