@@ -55,6 +55,10 @@ ErrorOr<long> sys_timerfd_settime(int fd, int flags, UserPtr<ITimerSpec> user_ne
         return Error::from_errno(EINVAL);
     auto request = TRY(copy_from_user(user_new));
     auto file = TRY(timerfd_of(fd));
+    // TFD_TIMER_CANCEL_ON_SET (absolute wall-clock timers; Linux ignores
+    // it elsewhere) is accepted, but the cancellation itself (ECANCELED
+    // when the wall clock is set) is not implemented: setting the clock
+    // leaves the timer alone.
     timerfd::Spec spec { TRY(timespec_to_ns(request.interval)), TRY(timespec_to_ns(request.value)) };
     timerfd::Spec old {};
     TRY(timerfd::set(*file, bits & timerfd::kTfdTimerAbstime, spec, old));

@@ -591,4 +591,49 @@ TEST(poll_and_select_reject_bad_descriptors)
     close(fds[0]);
 }
 
+TEST(exiting_processes_leave_no_watches_or_timers_behind)
+{
+    // Children that die holding epoll watches on a pipe the parent keeps,
+    // and armed periodic POSIX timers: afterwards the pipe's hooks and the
+    // timers must be gone (a leftover would run on freed memory when the
+    // parent writes or the timer fires).
+    int fds[2];
+    EXPECT_OK(pipe(fds));
+    for (int round = 0; round < 8; ++round) {
+        pid_t child = fork();
+        if (child == 0) {
+            int epfd = epoll_create1(0);
+            int nested = epoll_create1(0);
+            if (add(epfd, fds[0], EPOLLIN | EPOLLET, 1) != 0 || add(nested, epfd, EPOLLIN, 2) != 0)
+                _exit(1);
+            sigevent event {};
+            event.sigev_notify = SIGEV_SIGNAL;
+            event.sigev_signo = SIGUSR2;
+            sigset_t mask;
+            sigemptyset(&mask);
+            sigaddset(&mask, SIGUSR2);
+            sigprocmask(SIG_BLOCK, &mask, nullptr);
+            int id = -1;
+            if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &event, &id) != 0)
+                _exit(2);
+            itimerspec spec {};
+            spec.it_value.tv_nsec = 1000000;
+            spec.it_interval.tv_nsec = 1000000;
+            if (syscall(SYS_timer_settime, id, 0, &spec, nullptr) != 0)
+                _exit(3);
+            sleep_ms(5);
+            _exit(0); // nothing closed or deleted by hand
+        }
+        int status;
+        EXPECT_EQ(waitpid(child, &status, 0), child);
+        EXPECT_EXITED(status, 0);
+        EXPECT_EQ(write(fds[1], "w", 1), 1);
+    }
+    sleep_ms(20);
+    char buffer[16];
+    EXPECT_EQ(read(fds[0], buffer, sizeof(buffer)), 8);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 int main() { return guest_test::run_tests(); }
