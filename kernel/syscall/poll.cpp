@@ -2,7 +2,10 @@
 // descriptors to become ready. Each round asks every descriptor's
 // OpenFile::poll(); with nothing ready the caller sleeps on the readiness
 // generation (fs/vfs/poll_waiters.h) until something changes, the timeout
-// passes or it is interrupted.
+// passes or it is interrupted. ppoll and pselect6 install their signal
+// mask for the wait only (signals::begin_temporary_mask); select, pselect6
+// and ppoll write the time left back, as Linux does. epoll lives in
+// fs/epoll.h (syscall/epoll.cpp).
 #include <fs/vfs/abi.h>
 #include <fs/vfs/fd_table.h>
 #include <fs/vfs/poll_waiters.h>

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -589,6 +590,49 @@ TEST(poll_and_select_reject_bad_descriptors)
     EXPECT_OK(getrlimit(RLIMIT_NOFILE, &limit));
     EXPECT_ERRNO(poll(entries, limit.rlim_cur + 1, 0), EINVAL);
     close(fds[0]);
+}
+
+namespace {
+std::atomic<bool> s_stop_waiting;
+int s_race_epoll;
+void* wait_in_a_loop(void*)
+{
+    epoll_event events[8];
+    while (!s_stop_waiting) {
+        int count = epoll_wait(s_race_epoll, events, 8, 1);
+        for (int i = 0; i < count; ++i) {
+            char buffer[8];
+            (void)!read(static_cast<int>(events[i].data.u64), buffer, sizeof(buffer));
+        }
+    }
+    return nullptr;
+}
+}
+
+TEST(closing_watched_files_while_another_thread_waits)
+{
+    // One thread reports and drains while the other adds, writes and
+    // closes: a watch must be released safely whatever the waiter is
+    // doing with it at that moment.
+    s_race_epoll = EXPECT_OK(epoll_create1(0));
+    s_stop_waiting = false;
+    pthread_t waiter;
+    EXPECT_EQ(pthread_create(&waiter, nullptr, wait_in_a_loop, nullptr), 0);
+    for (int round = 0; round < 200; ++round) {
+        int fds[2];
+        EXPECT_OK(pipe2(fds, O_NONBLOCK));
+        EXPECT_OK(add(s_race_epoll, fds[0], (round & 1) ? (EPOLLIN | EPOLLET) : EPOLLIN, static_cast<uint64_t>(fds[0])));
+        EXPECT_EQ(write(fds[1], "r", 1), 1);
+        if (round % 3 == 0)
+            sched_yield();
+        close(fds[0]);
+        close(fds[1]);
+    }
+    s_stop_waiting = true;
+    pthread_join(waiter, nullptr);
+    epoll_event events[8];
+    EXPECT_EQ(epoll_wait(s_race_epoll, events, 8, 0), 0);
+    close(s_race_epoll);
 }
 
 TEST(exiting_processes_leave_no_watches_or_timers_behind)
