@@ -240,6 +240,23 @@ TEST(hangup_and_writability_of_pipe_ends)
     close(epfd);
 }
 
+TEST(a_terminal_is_watched_for_output_room)
+{
+    int terminal = open("/dev/tty", O_RDWR | O_NOCTTY);
+    if (terminal < 0) {
+        SKIP("no controlling terminal");
+        return;
+    }
+    int epfd = EXPECT_OK(epoll_create1(0));
+    EXPECT_OK(add(epfd, terminal, EPOLLOUT, 8));
+    epoll_event events[2];
+    EXPECT_EQ(epoll_wait(epfd, events, 2, 1000), 1);
+    EXPECT_EQ(events[0].data.u64, 8);
+    EXPECT((events[0].events & EPOLLOUT) != 0);
+    close(terminal);
+    close(epfd);
+}
+
 TEST(wakes_when_another_process_writes)
 {
     int epfd = EXPECT_OK(epoll_create1(0));
