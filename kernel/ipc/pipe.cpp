@@ -145,6 +145,7 @@ public:
         return 0;
     }
     u32 poll(vfs::OpenFile&) override { return m_pipe->poll(m_reads, m_writes, m_hup_generation); }
+    poll_waiters::PollHead* poll_head(vfs::OpenFile&) override { return &m_pipe->poll_head(); }
 
 private:
     RefPtr<Pipe> m_pipe;
@@ -271,7 +272,7 @@ Pipe::~Pipe()
 
 void Pipe::state_changed()
 {
-    poll_waiters::notify();
+    m_poll_head.notify();
 }
 
 ErrorOr<void> Pipe::wait(ConditionVariable& condition, MutexLocker& locker, u32& waiting)
@@ -353,6 +354,8 @@ ErrorOr<usize> Pipe::write(IoBuffer const& buffer, usize count, bool nonblocking
                     wake_readers = m_waiting_readers != 0;
                     if (was_empty)
                         state_changed(); // POLLIN for the readers' pollers
+                    else
+                        m_poll_head.run_hooks(); // a new edge for EPOLLET watchers (nothing when none)
                 }
                 if (done == count)
                     break;

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <fs/vfs/open_file.h>
+#include <fs/vfs/poll_waiters.h>
 #include <ipc/pipe_buffer.h>
 #include <lib/error_or.h>
 #include <lib/intrusive_list.h>
@@ -65,6 +66,9 @@ public:
     // see PipeEnd (a FIFO reader opened before any writer sees no POLLHUP).
     u32 poll(bool reads, bool writes, u64 hup_generation);
     usize bytes_available();
+    // Where epoll hooks itself (fs/vfs/poll_waiters.h); state_changed()
+    // notifies it.
+    poll_waiters::PollHead& poll_head() { return m_poll_head; }
 
     usize capacity();
     // F_SETPIPE_SZ: rounds `size` up to a power-of-two number of pages
@@ -95,6 +99,7 @@ private:
     void state_changed();
 
     Mutex m_lock { "pipe" };
+    poll_waiters::PollHead m_poll_head;
     ConditionVariable m_readers_wait { "pipe readers" }; // data, EOF, a writer's open
     ConditionVariable m_writers_wait { "pipe writers" }; // room, no readers, a reader's open
     PipeBuffer m_buffer;

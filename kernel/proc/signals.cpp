@@ -9,11 +9,13 @@
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/smp.h>
 #include <arch/x86_64/user_mode.h>
+#include <fs/vfs/poll_waiters.h>
 #include <lib/log.h>
 #include <lib/string.h>
 #include <mm/kmalloc.h>
 #include <proc/clone.h>
 #include <proc/current.h>
+#include <proc/posix_timers.h>
 #include <proc/process_manager.h>
 #include <proc/signal_frame.h>
 #include <proc/signals.h>
@@ -63,6 +65,13 @@ ProcessThread& current_member()
 
 // --- pending sets (under the siglock) ---
 
+// A queue entry leaves its queue: freed unless a POSIX timer owns it.
+void free_entry(QueuedSignal* entry)
+{
+    if (!entry->preallocated)
+        delete entry;
+}
+
 void drop_entries(ProcessSignals& state, PendingSignals& pending, SigSet which)
 {
     for (auto& entry : pending.queue.removal_safe()) {
@@ -71,7 +80,7 @@ void drop_entries(ProcessSignals& state, PendingSignals& pending, SigSet which)
         pending.queue.remove(entry);
         if (is_realtime(entry.info.signo) && state.queued_realtime)
             --state.queued_realtime;
-        delete &entry;
+        free_entry(&entry);
     }
     pending.set &= ~which;
 }
@@ -219,6 +228,9 @@ SendOutcome send_locked(Process& target, ProcessSignals& state, ThreadSignals* t
         return outcome;
     }
     pending.set |= bit(signal);
+    // signalfd readers and pollers (they may block the signal, so no
+    // wake-up below reaches them).
+    signalfd_head().notify();
 
     if (signal == kSigKill) {
         for (auto& member : state.threads)
@@ -318,7 +330,7 @@ bool take_from(ProcessSignals& state, PendingSignals& pending, SigSet allowed, T
         pending.queue.remove(*found);
         if (is_realtime(signal) && state.queued_realtime)
             --state.queued_realtime;
-        delete found;
+        free_entry(found);
     } else {
         // Sent without a queue entry (a timer, or memory ran out).
         taken.info = make_kernel_info(signal);
@@ -662,7 +674,7 @@ ThreadSignals* find_thread_locked(ProcessSignals& state, pid_t tid)
 PendingSignals::~PendingSignals()
 {
     while (QueuedSignal* entry = queue.pop_front())
-        delete entry;
+        free_entry(entry);
 }
 
 // --- the process manager's hooks ---
@@ -770,10 +782,13 @@ void exec_done(Process& process, ProcessThread& member)
     }
     member.signals.altstack = AltStack {};
     member.signals.restore_blocked = false;
+    locker.unlock();
+    posix_timers::release_all(process); // timer_create's timers do not survive execve
 }
 
 void process_exited(Process& process)
 {
+    posix_timers::release_all(process); // before the pending queues empty: they hold the timers' entries
     ProcessSignals& state = state_of(process);
     {
         SpinlockLocker locker(state.lock);
@@ -1096,6 +1111,41 @@ ErrorOr<void> sleep_until_signal(u64 deadline_ns)
     return {};
 }
 
+void begin_temporary_mask(SigSet mask)
+{
+    suspend_with_mask(mask);
+}
+
+void end_temporary_mask(bool interrupted)
+{
+    if (interrupted && current_has_deliverable())
+        return; // deliver() restores it after the handler frame saved it
+    ProcessSignals& state = state_of(current::process());
+    ThreadSignals& thread = current_thread_signals();
+    SpinlockLocker locker(state.lock);
+    if (thread.restore_blocked) {
+        thread.blocked = thread.saved_blocked;
+        thread.restore_blocked = false;
+    }
+}
+
+SigSet current_pending()
+{
+    ProcessSignals& state = state_of(current::process());
+    ThreadSignals& thread = current_thread_signals();
+    SpinlockLocker locker(state.lock);
+    return thread.pending.set | state.shared.set;
+}
+
+namespace {
+poll_waiters::PollHead s_signalfd_head;
+}
+
+poll_waiters::PollHead& signalfd_head()
+{
+    return s_signalfd_head;
+}
+
 void suspend_with_mask(SigSet mask)
 {
     ProcessSignals& state = state_of(current::process());
@@ -1309,6 +1359,83 @@ ErrorOr<void> kill_thread(pid_t tgid, pid_t tid, SigInfo const& info)
 }
 
 // --- hooks other subsystems declare weak ---
+
+void send_timer_signal(Process& process, pid_t tid, QueuedSignal& entry, SigInfo const& info, u32 expirations,
+    i32& overrun_last)
+{
+    ProcessSignals& state = state_of(process);
+    SpinlockLocker locker(state.lock);
+    if (entry.node.is_linked()) {
+        i32 overrun;
+        memcpy(&overrun, entry.info.fields.bytes + 4, 4);
+        overrun = overrun + static_cast<i32>(expirations) < overrun ? 0x7fffffff : overrun + static_cast<i32>(expirations);
+        memcpy(entry.info.fields.bytes + 4, &overrun, 4);
+        return;
+    }
+    memcpy(&overrun_last, entry.info.fields.bytes + 4, 4);
+    ThreadSignals* thread = nullptr;
+    if (tid) {
+        thread = find_thread_locked(state, tid);
+        if (!thread)
+            return; // the thread is gone; Linux would send to the process then drop nothing either
+    }
+    QueuedSignal* spare = &entry;
+    (void)send_locked(process, state, thread, info, spare, false);
+    if (spare) {
+        // Not queued (ignored, or a standard signal already pending): the
+        // expiry counts as an overrun of the pending one, if any.
+        i32 none = static_cast<i32>(expirations) - 1;
+        memcpy(entry.info.fields.bytes + 4, &none, 4);
+    }
+}
+
+bool has_thread(Process& process, pid_t tid)
+{
+    ProcessSignals& state = state_of(process);
+    SpinlockLocker locker(state.lock);
+    return find_thread_locked(state, tid) != nullptr;
+}
+
+i32 timer_signal_overrun(Process& process, QueuedSignal const& entry, i32 overrun_last)
+{
+    ProcessSignals& state = state_of(process);
+    SpinlockLocker locker(state.lock);
+    if (entry.node.is_linked())
+        return overrun_last;
+    i32 overrun;
+    memcpy(&overrun, entry.info.fields.bytes + 4, 4);
+    return overrun;
+}
+
+void cancel_timer_signal(Process& process, QueuedSignal& entry)
+{
+    ProcessSignals& state = state_of(process);
+    SpinlockLocker locker(state.lock);
+    if (!entry.node.is_linked())
+        return;
+    int signal = entry.info.signo;
+    PendingSignals* holder = nullptr;
+    if (state.shared.queue.contains(entry)) {
+        holder = &state.shared;
+    } else {
+        for (auto& thread : state.threads) {
+            if (thread.pending.queue.contains(entry))
+                holder = &thread.pending;
+        }
+    }
+    if (!holder)
+        return; // cannot happen: a linked entry is on one of these
+    holder->queue.remove(entry);
+    if (is_realtime(signal) && state.queued_realtime)
+        --state.queued_realtime;
+    bool more = false;
+    for (auto& other : holder->queue) {
+        if (other.info.signo == signal)
+            more = true;
+    }
+    if (!more)
+        holder->set &= ~bit(signal);
+}
 
 void send_sigpipe_to_current()
 {

@@ -48,6 +48,9 @@
 
 class Process;
 struct ProcessThread;
+namespace poll_waiters {
+class PollHead;
+}
 struct Thread;
 
 namespace signals {
@@ -56,6 +59,9 @@ namespace signals {
 struct QueuedSignal {
     IntrusiveListNode node;
     SigInfo info;
+    // Owned by a POSIX timer (proc/posix_timers.h), which reuses it for
+    // every expiry: taking or dropping it only unlinks it.
+    bool preallocated { false };
 };
 
 struct PendingSignals {
@@ -195,6 +201,19 @@ SigSet pending_blocked();
 ErrorOr<void> sleep_until_signal(u64 deadline_ns = 0);
 // rt_sigsuspend: `mask` in force until a signal is handled.
 void suspend_with_mask(SigSet mask);
+// ppoll, pselect6, epoll_pwait: `mask` in force while waiting
+// (begin_temporary_mask, as rt_sigsuspend), then end_temporary_mask: when
+// the wait ended with EINTR the old mask comes back once a handler frame
+// has saved it (so the handler runs under `mask`'s exceptions, as on
+// Linux); otherwise at once.
+void begin_temporary_mask(SigSet mask);
+void end_temporary_mask(bool interrupted);
+// signalfd: the signals pending for the calling thread (its own and its
+// process's), whether blocked or not.
+SigSet current_pending();
+// signalfd readers and pollers: every signal that becomes pending runs
+// this head's hooks (fs/signalfd.cpp watches it).
+poll_waiters::PollHead& signalfd_head();
 // rt_sigtimedwait: a signal of `set` taken (its info in `info`), EAGAIN
 // after `deadline_ns` (0: never; 1: do not wait), EINTR for another.
 ErrorOr<int> timed_wait(SigSet set, u64 deadline_ns, SigInfo& info);
@@ -209,6 +228,21 @@ ErrorOr<ITimerVal> get_itimer(int which);
 // kill/tkill/tgkill/rt_*sigqueueinfo targets, from the calling process.
 ErrorOr<void> kill(pid_t pid, SigInfo const& info);
 ErrorOr<void> kill_thread(pid_t tgid, pid_t tid, SigInfo const& info); // tgid 0: any process
+
+// POSIX timers (proc/posix_timers.cpp), from the timer callback (any
+// context): queues the timer's own `entry` with `info` for `process` (or
+// its thread `tid`, 0: any thread), unless it is still pending from an
+// earlier expiry: then its si_overrun grows by `expirations` instead.
+// `overrun_last` gets the overrun of the entry's previous, delivered
+// instance when a new one is queued.
+void send_timer_signal(Process& process, pid_t tid, QueuedSignal& entry, SigInfo const& info, u32 expirations,
+    i32& overrun_last);
+// SIGEV_THREAD_ID: is `tid` a thread of `process`?
+bool has_thread(Process& process, pid_t tid);
+// timer_getoverrun: the overrun of the last delivered instance.
+i32 timer_signal_overrun(Process& process, QueuedSignal const& entry, i32 overrun_last);
+// timer_delete, exec, exit: `entry` off whatever pending queue holds it.
+void cancel_timer_signal(Process& process, QueuedSignal& entry);
 
 // Hooks other subsystems declare weak (ipc/pipe.cpp).
 void send_sigpipe_to_current();

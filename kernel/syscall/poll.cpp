@@ -2,12 +2,16 @@
 // descriptors to become ready. Each round asks every descriptor's
 // OpenFile::poll(); with nothing ready the caller sleeps on the readiness
 // generation (fs/vfs/poll_waiters.h) until something changes, the timeout
-// passes or it is interrupted.
+// passes or it is interrupted. ppoll and pselect6 install their signal
+// mask for the wait only (signals::begin_temporary_mask); select, pselect6
+// and ppoll write the time left back, as Linux does. epoll lives in
+// fs/epoll.h (syscall/epoll.cpp).
 #include <fs/vfs/abi.h>
 #include <fs/vfs/fd_table.h>
 #include <fs/vfs/poll_waiters.h>
 #include <mm/kmalloc.h>
 #include <proc/current.h>
+#include <proc/signals.h>
 #include <sched/clock.h>
 #include <syscall/syscall.h>
 
@@ -121,22 +125,67 @@ ErrorOr<long> sys_poll(UserPtr<PollFd> fds, u64 count, int timeout_ms)
 }
 REGISTER_SYSCALL(poll, sys_poll);
 
-// The signal mask argument waits for the signals issue (it is applied
-// only for the duration of the call); without signals it changes nothing.
-ErrorOr<long> sys_ppoll(UserPtr<PollFd> fds, u64 count, UserPtr<TimeSpec> user_timeout, u64, usize)
+// What is left of a timeout that started at `start_ns`, for the calls
+// that write it back (select, pselect6, ppoll; Linux does, unless the
+// personality has STICKY_TIMEOUTS). A read-only timeout is left alone, as
+// Linux does: the call itself has already succeeded.
+u64 remaining_ns(u64 timeout_ns, u64 start_ns)
+{
+    u64 spent = ktime::monotonic_ns() - start_ns;
+    return spent >= timeout_ns ? 0 : timeout_ns - spent;
+}
+
+// ppoll, pselect6: `mask` (when given) replaces the blocked set for the
+// duration of the wait, atomically with starting it: a signal it unblocks
+// that arrives at any point ends the wait with EINTR, and its handler
+// runs before the old mask comes back (signals::end_temporary_mask).
+template<typename Wait>
+ErrorOr<long> with_mask(bool has_mask, signals::SigSet mask, Wait wait)
+{
+    if (!has_mask)
+        return wait();
+    signals::begin_temporary_mask(mask);
+    ErrorOr<long> result = wait();
+    signals::end_temporary_mask(result.is_error() && result.error().code() == EINTR);
+    return result;
+}
+
+ErrorOr<long> sys_ppoll(UserPtr<PollFd> fds, u64 count, UserPtr<TimeSpec> user_timeout, UserPtr<signals::SigSet> user_mask,
+    usize sigsetsize)
 {
     u64 timeout_ns = ~0ull;
     if (!user_timeout.is_null())
         timeout_ns = TRY(timespec_ns(TRY(copy_from_user(user_timeout))));
-    return poll_user(fds, count, timeout_ns);
+    signals::SigSet mask = 0;
+    if (!user_mask.is_null()) {
+        if (sigsetsize != signals::kSigSetSize)
+            return Error::from_errno(EINVAL);
+        mask = TRY(copy_from_user(user_mask));
+    }
+    u64 start = ktime::monotonic_ns();
+    auto result = with_mask(!user_mask.is_null(), mask, [&] { return poll_user(fds, count, timeout_ns); });
+    if (!user_timeout.is_null() && timeout_ns != ~0ull) {
+        u64 left = remaining_ns(timeout_ns, start);
+        (void)copy_to_user(user_timeout, TimeSpec { static_cast<i64>(left / kNsPerSecond), static_cast<i64>(left % kNsPerSecond) });
+    }
+    return result;
 }
 REGISTER_SYSCALL(ppoll, sys_ppoll);
 
 // select: three bitmaps of `n` descriptors, turned into poll entries.
 ErrorOr<long> do_select(int n, VirtAddr read_set, VirtAddr write_set, VirtAddr except_set, u64 timeout_ns)
 {
-    if (n < 0 || static_cast<u64>(n) > current::limit(rlimit::kNofile) + 64)
+    if (n < 0)
         return Error::from_errno(EINVAL);
+    // Linux looks only at the descriptors its table has room for (at
+    // least 64, growing by whole words): bits past them are ignored, not
+    // EBADF, and a huge `n` costs nothing.
+    int highest = current::fd_table().highest_open();
+    int room = (highest + 1 + 63) / 64 * 64;
+    if (room < 64)
+        room = 64;
+    if (n > room)
+        n = room;
     usize words = (static_cast<usize>(n) + 63) / 64;
     usize bytes = words * 8;
     u64* sets = static_cast<u64*>(kzalloc(bytes * 3 + 8));
@@ -222,16 +271,46 @@ ErrorOr<long> sys_select(int n, u64 read_set, u64 write_set, u64 except_set, Use
             return Error::from_errno(EINVAL);
         timeout_ns = TRY(timespec_ns({ value.seconds, value.microseconds * 1000 }));
     }
-    return do_select(n, read_set, write_set, except_set, timeout_ns);
+    u64 start = ktime::monotonic_ns();
+    auto result = do_select(n, read_set, write_set, except_set, timeout_ns);
+    if (!user_timeout.is_null()) {
+        u64 left = remaining_ns(timeout_ns, start);
+        (void)copy_to_user(user_timeout, TimeVal { static_cast<i64>(left / kNsPerSecond), static_cast<i64>(left % kNsPerSecond / 1000) });
+    }
+    return result;
 }
 REGISTER_SYSCALL(select, sys_select);
 
-ErrorOr<long> sys_pselect6(int n, u64 read_set, u64 write_set, u64 except_set, UserPtr<TimeSpec> user_timeout, u64)
+// pselect6's sixth argument: { const sigset_t* ss; size_t ss_len; }.
+struct SigMaskArgument {
+    u64 mask;
+    u64 size;
+};
+
+ErrorOr<long> sys_pselect6(int n, u64 read_set, u64 write_set, u64 except_set, UserPtr<TimeSpec> user_timeout,
+    UserPtr<SigMaskArgument> user_mask_argument)
 {
     u64 timeout_ns = ~0ull;
     if (!user_timeout.is_null())
         timeout_ns = TRY(timespec_ns(TRY(copy_from_user(user_timeout))));
-    return do_select(n, read_set, write_set, except_set, timeout_ns);
+    bool has_mask = false;
+    signals::SigSet mask = 0;
+    if (!user_mask_argument.is_null()) {
+        auto argument = TRY(copy_from_user(user_mask_argument));
+        if (argument.mask) {
+            if (argument.size != signals::kSigSetSize)
+                return Error::from_errno(EINVAL);
+            mask = TRY(copy_from_user(UserPtr<signals::SigSet>(argument.mask)));
+            has_mask = true;
+        }
+    }
+    u64 start = ktime::monotonic_ns();
+    auto result = with_mask(has_mask, mask, [&] { return do_select(n, read_set, write_set, except_set, timeout_ns); });
+    if (!user_timeout.is_null() && timeout_ns != ~0ull) {
+        u64 left = remaining_ns(timeout_ns, start);
+        (void)copy_to_user(user_timeout, TimeSpec { static_cast<i64>(left / kNsPerSecond), static_cast<i64>(left % kNsPerSecond) });
+    }
+    return result;
 }
 REGISTER_SYSCALL(pselect6, sys_pselect6);
 

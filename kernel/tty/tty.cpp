@@ -120,7 +120,7 @@ void Tty::receive(u8 const* bytes, usize count)
                 m_output_started.notify_all();
             // poll()/select() rescan: data came, or ^C took it away.
             if (readable || started || signal)
-                poll_waiters::notify();
+                m_poll_head.notify();
         }
         // Outside the terminal's lock: the process manager takes its own.
         if (signal && group > 0)
@@ -291,7 +291,7 @@ void Tty::set_termios(LinuxTermios const& termios, When when)
     // A new mode may make waiting readers' data complete, or restart output.
     m_readable.notify_all();
     m_output_started.notify_all();
-    poll_waiters::notify();
+    m_poll_head.notify();
 }
 
 LinuxWinsize Tty::window_size()
@@ -349,7 +349,7 @@ ErrorOr<void> Tty::flush(int queue)
         m_ldisc.flush_input();
     if (queue == TCOFLUSH || queue == TCIOFLUSH)
         m_ldisc.flush_echo(); // the only output not yet written
-    poll_waiters::notify();
+    m_poll_head.notify();
     return {};
 }
 
@@ -363,7 +363,7 @@ ErrorOr<void> Tty::flow(int action)
     case TCOON:
         m_ldisc.start_output();
         m_output_started.notify_all();
-        poll_waiters::notify();
+        m_poll_head.notify();
         return {};
     case TCIOFF:
     case TCION: {

@@ -15,8 +15,8 @@
 // VMIN bytes / VTIME (non-canonical) as termios(3) describes; O_NONBLOCK
 // gives EAGAIN, a signal EINTR (which the signal code restarts under
 // SA_RESTART, as Linux's ERESTARTSYS). Every change of readiness calls
-// poll_waiters::notify() (fs/vfs/poll_waiters.h), where poll() and
-// select() sleep. Writing runs OPOST processing in chunks, each written
+// the terminal's PollHead::notify() (fs/vfs/poll_waiters.h), which runs
+// epoll's hooks and wakes poll() and select(). Writing runs OPOST processing in chunks, each written
 // to the driver under the terminal mutex, never a spinlock held across a
 // large write.
 //
@@ -36,6 +36,7 @@
 
 #include <arch/x86_64/spinlock.h>
 #include <fs/vfs/char_device.h>
+#include <fs/vfs/poll_waiters.h>
 #include <lib/error_or.h>
 #include <sched/condition_variable.h>
 #include <sched/mutex.h>
@@ -88,6 +89,9 @@ public:
     ErrorOr<usize> write(IoBuffer const& buffer, usize count);
     ErrorOr<long> ioctl(vfs::OpenFile& file, u32 request, u64 argument);
     u32 poll();
+    // epoll's hook list (fs/vfs/poll_waiters.h): notified wherever poll()'s
+    // answer may change.
+    poll_waiters::PollHead& poll_head() { return m_poll_head; }
     void opened();
 
     // -- the ioctls' work, for kernel callers --
@@ -129,6 +133,7 @@ private:
     Mutex m_lock { "tty" };
     ConditionVariable m_readable { "tty readable" };
     ConditionVariable m_output_started { "tty output started" };
+    poll_waiters::PollHead m_poll_head;
     // Guarded by m_lock:
     LineDiscipline m_ldisc;
     LinuxWinsize m_window_size;
@@ -161,6 +166,7 @@ public:
     ErrorOr<usize> write(vfs::OpenFile&, IoBuffer const&, usize count, u64& offset) override;
     ErrorOr<long> ioctl(vfs::OpenFile&, u32 request, u64 argument) override;
     u32 poll(vfs::OpenFile&) override;
+    poll_waiters::PollHead* poll_head(vfs::OpenFile&) override { return &m_tty.poll_head(); }
 
 private:
     Tty& m_tty;

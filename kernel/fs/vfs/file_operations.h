@@ -20,6 +20,10 @@
 #include <lib/ref_counted.h>
 #include <lib/types.h>
 
+namespace poll_waiters {
+class PollHead;
+}
+
 namespace vfs {
 
 class OpenFile;
@@ -44,6 +48,13 @@ public:
     // POLLIN/POLLOUT/... bits ready now. Default: always readable and
     // writable, as regular files are.
     virtual u32 poll(OpenFile&);
+    // The head whose notify() announces changes of poll()'s answer
+    // (fs/vfs/poll_waiters.h), for epoll; null: the global one.
+    virtual poll_waiters::PollHead* poll_head(OpenFile&) { return nullptr; }
+    // What kind of file this is, for code that must recognise its own
+    // (epoll instances, signalfds, timerfds): the address of a static of
+    // that code's, compared by identity; null for everything else.
+    virtual void const* kind() const { return nullptr; }
 
     // The open file description is going away (its last descriptor closed).
     virtual void closed(OpenFile&) { }

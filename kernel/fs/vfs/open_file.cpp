@@ -67,6 +67,8 @@ ErrorOr<RefPtr<OpenFile>> OpenFile::create(RefPtr<FileOperations> operations, Lo
 
 OpenFile::~OpenFile()
 {
+    if (watch_count.load(std::memory_order_acquire) != 0 && s_release_watches)
+        s_release_watches(*this);
     m_operations->closed(*this);
 }
 

@@ -26,6 +26,7 @@
 #include <fs/vfs/fs_lock.h>
 #include <fs/vfs/mount.h>
 #include <lib/error_or.h>
+#include <lib/intrusive_list.h>
 #include <lib/ref_counted.h>
 #include <security/credentials.h>
 
@@ -73,6 +74,19 @@ public:
     u32 poll();
     // ftruncate: EINVAL unless a regular file opened for writing.
     ErrorOr<void> truncate(u64 length);
+
+    // epoll items watching this description (fs/epoll.h). It holds no
+    // reference to us: our destructor first calls s_release_watches, which
+    // takes every item off before anything here goes. The count is the
+    // last thing epoll touches when it unlinks an item itself, so a zero
+    // count means nobody will touch this description again.
+    struct Watch {
+        IntrusiveListNode node;
+        void* owner { nullptr };
+    };
+    IntrusiveList<Watch, &Watch::node> watches;
+    std::atomic<u32> watch_count { 0 };
+    static inline void (*s_release_watches)(OpenFile&) = nullptr;
 
 private:
     OpenFile(RefPtr<FileOperations> operations, Location location, u32 flags, Credentials const& credentials);
