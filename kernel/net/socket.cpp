@@ -171,8 +171,11 @@ ErrorOr<RefPtr<vfs::OpenFile>> open_socket_file(RefPtr<Socket> socket, u32 flags
     if (!inode)
         return Error::from_errno(ENOMEM);
     RefPtr<vfs::Inode> inode_ref = adopt_ref(static_cast<vfs::Inode*>(inode));
-    return vfs::OpenFile::create(RefPtr<vfs::FileOperations>(std::move(socket)), vfs::Location { mount, inode_ref },
-        O_RDWR | (flags & O_NONBLOCK), creator);
+    Socket& served = *socket;
+    RefPtr<vfs::OpenFile> file = TRY(vfs::OpenFile::create(RefPtr<vfs::FileOperations>(std::move(socket)), vfs::Location { mount, inode_ref },
+        O_RDWR | (flags & O_NONBLOCK), creator));
+    served.attached(*file);
+    return file;
 }
 
 Socket* socket_of(vfs::OpenFile const& file)

@@ -149,6 +149,8 @@ public:
     // close; also for an accepted socket whose file could not be made).
     // A socket may be referenced by its peer after this; it is then inert.
     virtual void release() = 0;
+    // open_socket_file made `file` for this socket.
+    virtual void attached(vfs::OpenFile&) { }
 
     // read/write are recv/send with no flags.
     ErrorOr<usize> read(vfs::OpenFile& file, IoBuffer& buffer, usize count, u64&) override;

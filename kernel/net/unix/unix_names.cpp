@@ -81,6 +81,38 @@ void remove_from_all(UnixSocket& socket)
         s_all.remove(socket);
 }
 
+Snapshot::~Snapshot()
+{
+    for (usize i = 0; i < count; ++i)
+        sockets[i]->unref();
+    delete[] sockets;
+}
+
+ErrorOr<Snapshot> snapshot()
+{
+    for (;;) {
+        usize wanted;
+        {
+            SpinlockLocker locker(s_lock);
+            wanted = s_all.size() + 8;
+        }
+        Snapshot taken;
+        taken.sockets = new (std::nothrow) UnixSocket*[wanted];
+        if (!taken.sockets)
+            return Error::from_errno(ENOMEM);
+        {
+            SpinlockLocker locker(s_lock);
+            if (s_all.size() > wanted)
+                continue; // grew meanwhile: try again with more room
+            for (auto& socket : s_all) {
+                if (socket.try_ref())
+                    taken.sockets[taken.count++] = &socket;
+            }
+        }
+        return taken;
+    }
+}
+
 void for_each(void (*line)(UnixSocket&, void*), void* context)
 {
     // One socket at a time, with a reference, the lock released while

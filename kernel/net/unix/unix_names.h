@@ -29,6 +29,22 @@ u32 next_autobind_number();
 
 void add_to_all(UnixSocket& socket);
 void remove_from_all(UnixSocket& socket);
+// References to every live socket at one moment (for the collector).
+struct Snapshot {
+    UnixSocket** sockets { nullptr };
+    usize count { 0 };
+    Snapshot() = default;
+    Snapshot(Snapshot&& other)
+        : sockets(other.sockets)
+        , count(other.count)
+    {
+        other.sockets = nullptr;
+        other.count = 0;
+    }
+    ~Snapshot();
+};
+ErrorOr<Snapshot> snapshot();
+
 // Calls `line(socket)` for each live socket, one reference held at a time.
 void for_each(void (*line)(UnixSocket&, void*), void* context);
 

@@ -145,6 +145,36 @@ usize put_timeout(u8* value, usize capacity, u64 timeout_ns)
     return put_option(value, capacity, &time, sizeof(time));
 }
 
+// The collector's mutex held while a message carrying files is queued,
+// let go while the sender sleeps (net/unix/unix_gc.h). Taken before the
+// receiving socket's mutex, never while holding it.
+class GcHold {
+public:
+    explicit GcHold(bool wanted)
+    {
+        if (wanted)
+            take();
+    }
+    ~GcHold() { let_go(); }
+    GcHold(GcHold const&) = delete;
+    GcHold& operator=(GcHold const&) = delete;
+    void take()
+    {
+        gc::lock().lock();
+        m_held = true;
+    }
+    void let_go()
+    {
+        if (m_held)
+            gc::lock().unlock();
+        m_held = false;
+    }
+    bool held() const { return m_held; }
+
+private:
+    bool m_held { false };
+};
+
 template<typename List>
 void free_all(List& list)
 {
@@ -242,6 +272,12 @@ ErrorOr<void> UnixSocket::connect_pair(UnixSocket& a, UnixSocket& b)
     return {};
 }
 
+void UnixSocket::attached(vfs::OpenFile& file)
+{
+    MutexLocker locker(m_lock);
+    m_file = &file;
+}
+
 void UnixSocket::release()
 {
     RefPtr<UnixSocket> peer;
@@ -254,6 +290,7 @@ void UnixSocket::release()
         if (m_state == State::Closed)
             return;
         m_state = State::Closed;
+        m_file = nullptr;
         m_shutdown = kRcvShutdown | kSendShutdown;
         peer = std::move(m_peer);
         unread = (m_stream && !m_stream->is_empty()) || !m_datagrams.is_empty();
@@ -294,6 +331,9 @@ void UnixSocket::release()
         embryo->release();
         embryo->unref();
     }
+    // Closing may have left sockets that only passed files keep alive.
+    if (gc::anything_in_flight())
+        collect_cycles();
 }
 
 // ---- names ----
@@ -670,8 +710,14 @@ ErrorOr<usize> UnixSocket::send_stream(IoBuffer const& data, usize length, u32 f
     bool wake_readers = false;
     ErrorOr<usize> result = usize(0);
     {
+        GcHold gc_hold(segment && !segment->files.is_empty());
         MutexLocker locker(peer->m_lock);
         for (;;) {
+            if (segment && !segment->files.is_empty() && !gc_hold.held()) {
+                locker.unlock();
+                gc_hold.take();
+                locker.relock();
+            }
             if (peer->m_state == State::Closed || (peer->m_shutdown & kRcvShutdown) || !peer->m_stream) {
                 if (done == 0)
                     result = pipe_error(flags);
@@ -701,8 +747,10 @@ ErrorOr<usize> UnixSocket::send_stream(IoBuffer const& data, usize length, u32 f
                     segment->start = peer->m_stream_written;
                     peer->m_stream_tail_credentials = segment->credentials;
                     peer->m_stream_tail_has_files = !segment->files.is_empty();
+                    segment->files.queued();
                     peer->m_segments.append(*segment);
                     segment = nullptr;
+                    gc_hold.let_go();
                 }
                 peer->m_stream_written += stored;
                 done += stored;
@@ -728,6 +776,7 @@ ErrorOr<usize> UnixSocket::send_stream(IoBuffer const& data, usize length, u32 f
                 locker.relock();
                 continue;
             }
+            gc_hold.let_go();
             auto waited = sleep(peer->m_senders, locker, peer->m_waiting_senders, until);
             if (waited.is_error()) {
                 if (done == 0)
@@ -801,8 +850,15 @@ ErrorOr<usize> UnixSocket::send_datagram(IoBuffer const& data, usize length, u32
     ErrorOr<usize> result = length;
     bool wake_readers = false;
     {
+        bool const carries_files = !message->files.is_empty();
+        GcHold gc_hold(carries_files);
         MutexLocker locker(target->m_lock);
         for (;;) {
+            if (carries_files && !gc_hold.held()) {
+                locker.unlock();
+                gc_hold.take();
+                locker.relock();
+            }
             if (target->m_state == State::Closed) {
                 result = Error::from_errno(m_type == kSockDgram ? ECONNREFUSED : EPIPE);
                 break;
@@ -821,6 +877,7 @@ ErrorOr<usize> UnixSocket::send_datagram(IoBuffer const& data, usize length, u32
             }
             if (target->queue_has_room_locked(cost)) {
                 bool was_empty = target->m_datagrams.is_empty();
+                message->files.queued();
                 target->m_datagrams.append(*message);
                 target->m_queued_bytes += cost;
                 message = nullptr;
@@ -833,6 +890,7 @@ ErrorOr<usize> UnixSocket::send_datagram(IoBuffer const& data, usize length, u32
                 result = Error::from_errno(EAGAIN);
                 break;
             }
+            gc_hold.let_go();
             auto waited = sleep(target->m_senders, locker, target->m_waiting_senders, until);
             if (waited.is_error()) {
                 result = waited.error();
@@ -980,7 +1038,7 @@ ErrorOr<usize> UnixSocket::receive_stream(IoBuffer& data, usize length, u32 flag
                     if (!duplicate.is_error())
                         info.control.files = duplicate.release_value();
                 } else {
-                    info.control.files = std::move(current->files);
+                    info.control.files = current->files.take();
                 }
             }
             copied += moved;
@@ -1049,7 +1107,7 @@ ErrorOr<usize> UnixSocket::receive_datagram(IoBuffer& data, usize length, u32 fl
             if (!duplicate.is_error())
                 info.control.files = duplicate.release_value();
         } else {
-            info.control.files = std::move(message.files);
+            info.control.files = message.files.take();
             bool was_writable = writable_locked();
             m_datagrams.remove(message);
             m_queued_bytes -= message.length + kDatagramOverhead;

@@ -39,6 +39,7 @@
 #include <ipc/pipe_buffer.h>
 #include <lib/intrusive_list.h>
 #include <net/socket.h>
+#include <net/unix/unix_gc.h>
 #include <sched/condition_variable.h>
 #include <sched/mutex.h>
 
@@ -55,7 +56,7 @@ struct StreamSegment {
     IntrusiveListNode m_node;
     u64 start { 0 };
     PeerCredentials credentials {};
-    PassedFiles files;
+    gc::QueuedFiles files;
 };
 
 // One datagram or seqpacket record.
@@ -64,7 +65,7 @@ struct Datagram {
     usize length { 0 };
     u8* data { nullptr };
     PeerCredentials credentials {};
-    PassedFiles files;
+    gc::QueuedFiles files;
     SocketAddress source;
     ~Datagram() { delete[] data; }
 };
@@ -97,8 +98,11 @@ public:
 
     u32 poll(vfs::OpenFile&) override;
     ErrorOr<long> ioctl(vfs::OpenFile&, u32 request, u64 argument) override;
+    void attached(vfs::OpenFile& file) override;
     void closed(vfs::OpenFile&) override { release(); }
     void release() override;
+    // The collector (net/unix/unix_gc.h); runs again if asked meanwhile.
+    static void collect_cycles();
 
     // For the name registry (unix_names.cpp) and /proc/net/unix.
     IntrusiveListNode m_name_node;
@@ -194,6 +198,11 @@ private:
     PeerCredentials m_peer_credentials {};
     PeerCredentials m_own_credentials {};
     u64 m_inode_number { 0 };
+
+    // The open file this socket serves (null for an embryo or once
+    // released), and the collector's scratch index.
+    vfs::OpenFile* m_file { nullptr };
+    usize m_gc_index { 0 };
 };
 
 }
