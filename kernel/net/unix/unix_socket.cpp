@@ -1330,30 +1330,51 @@ ErrorOr<usize> UnixSocket::get_option(int level, int name, u8* value, usize leng
 
 usize UnixSocket::describe(char* out, usize size)
 {
-    // "Num RefCount Protocol Flags Type St Inode Path": Linux prints the
-    // kernel address of the socket as Num; a small number serves as well.
+    // Linux's unix_seq_show: the socket's kernel address as "Num" (a
+    // number of ours serves), references, protocol 0, __SO_ACCEPTCON for
+    // a listener, the type, SS_CONNECTED or SS_UNCONNECTED, the inode of
+    // the socket's file, and the name ('@' for the NULs of an abstract one).
     MutexLocker locker(m_lock);
-    u32 flags = m_state == State::Listening ? 0x10000 : 0; // __SO_ACCEPTCON
-    int state = 1;                                        // SS_UNCONNECTED
-    if (m_state == State::Connected)
-        state = 3; // SS_CONNECTED
+    u32 flags = m_state == State::Listening ? 0x10000 : 0;
+    int state = m_state == State::Connected ? 3 : 1;
+    u64 inode = m_file ? m_file->inode()->ino() : 0;
     char path[kAddressMax + 2] {};
     usize path_length = 0;
     if (m_name.length > kPathOffset) {
         usize name_length = m_name.length - kPathOffset;
+        bool abstract = m_name.bytes[kPathOffset] == 0;
         for (usize i = 0; i < name_length && path_length + 1 < sizeof(path); ++i) {
             char c = static_cast<char>(m_name.bytes[kPathOffset + i]);
-            if (i == 0 && c == 0)
-                c = '@';
-            else if (c == 0 && !m_name_inode)
-                c = '@';
-            else if (c == 0)
+            if (c == 0 && !abstract)
                 break;
-            path[path_length++] = c;
+            path[path_length++] = c == 0 ? '@' : c;
         }
     }
-    return format(out, size, "%016lx: %08x %08x %08x %04x %02x %5lu%s%s\n", m_inode_number, ref_count(), 0u, flags, m_type, state,
-        m_inode_number, path_length ? " " : "", path);
+    return format(out, size, "%016lX: %08X %08X %08X %04X %02X %5lu%s%s\n", m_inode_number, ref_count(), 0u, flags,
+        static_cast<u32>(m_type), static_cast<u32>(state), inode, path_length ? " " : "", path);
+}
+
+}
+
+// /proc/net/unix (fs/procfs/kernel_source.cpp declares this hook).
+namespace net_hooks {
+
+void unix_socket_lines(void (*emit)(StringView line, void* context), void* context)
+{
+    struct Target {
+        void (*emit)(StringView, void*);
+        void* context;
+    } target { emit, context };
+    net::af_unix::names::for_each(
+        [](net::af_unix::UnixSocket& socket, void* raw) {
+            char line[256];
+            usize length = socket.describe(line, sizeof(line));
+            if (length >= sizeof(line))
+                length = sizeof(line) - 1;
+            auto* where = static_cast<Target*>(raw);
+            where->emit(StringView(line, length), where->context);
+        },
+        &target);
 }
 
 }

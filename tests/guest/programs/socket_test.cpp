@@ -920,6 +920,46 @@ TEST(peek_and_waitall_on_a_stream)
     close(pair[1]);
 }
 
+TEST(proc_net_unix_lists_sockets)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "haneul-proc-%d", getpid());
+    sockaddr_un address;
+    socklen_t length = make_abstract(address, name);
+    int listener = EXPECT_OK(socket(AF_UNIX, SOCK_STREAM, 0));
+    EXPECT_OK(bind(listener, reinterpret_cast<sockaddr*>(&address), length));
+    EXPECT_OK(listen(listener, 1));
+    struct stat st;
+    EXPECT_OK(fstat(listener, &st));
+    FILE* file = fopen("/proc/net/unix", "r");
+    EXPECT(file != nullptr);
+    char line[512];
+    EXPECT(fgets(line, sizeof(line), file) != nullptr);
+    EXPECT_EQ(strncmp(line, "Num       RefCount Protocol Flags    Type St Inode Path", 55), 0);
+    bool found = false;
+    char wanted[80];
+    snprintf(wanted, sizeof(wanted), " @%s\n", name);
+    while (fgets(line, sizeof(line), file)) {
+        size_t line_length = strlen(line);
+        size_t wanted_length = strlen(wanted);
+        if (line_length < wanted_length || strcmp(line + line_length - wanted_length, wanted) != 0)
+            continue;
+        unsigned refs, protocol, flags, type, state;
+        unsigned long inode;
+        char* colon = strchr(line, ':');
+        EXPECT(colon != nullptr);
+        EXPECT_EQ(sscanf(colon + 1, "%x %x %x %x %x %lu", &refs, &protocol, &flags, &type, &state, &inode), 6);
+        EXPECT_EQ(flags, 0x10000u); // listening
+        EXPECT_EQ(type, static_cast<unsigned>(SOCK_STREAM));
+        EXPECT_EQ(state, 1u); // SS_UNCONNECTED
+        EXPECT_EQ(inode, static_cast<unsigned long>(st.st_ino));
+        found = true;
+    }
+    fclose(file);
+    EXPECT(found);
+    close(listener);
+}
+
 TEST(stream_carries_64_mib_with_checksum)
 {
     constexpr size_t kTotal = 64u << 20;
