@@ -36,8 +36,8 @@ constexpr usize kDatagramOverhead = 512;
 constexpr usize kMaxDatagramQueue = 10;
 // net.core.somaxconn.
 constexpr int kMaxBacklog = 4096;
-// A stream's receive ring.
-constexpr usize kStreamRing = 64 * KiB;
+// The largest stream receive ring.
+constexpr usize kMaxStreamRing = 256 * KiB;
 
 constexpr int kSolSocket = 1;
 constexpr int kSoReuseaddr = 2;
@@ -58,6 +58,16 @@ constexpr int kSoRcvbufforce = 33;
 constexpr int kSoProtocol = 38;
 constexpr int kSoDomain = 39;
 constexpr int kSoRcvtimeoNew = 66;
+constexpr int kSoDontroute = 5;
+constexpr int kSoBroadcast = 6;
+constexpr int kSoOobinline = 10;
+constexpr int kSoLinger = 13;
+constexpr int kSoPasssec = 34;
+
+struct Linger {
+    i32 on;
+    i32 seconds;
+};
 constexpr int kSoSndtimeoNew = 67;
 
 // FIONREAD/SIOCINQ and SIOCOUTQ.
@@ -241,11 +251,22 @@ ErrorOr<void> UnixSocket::sleep(ConditionVariable& condition, MutexLocker& locke
     return {};
 }
 
-ErrorOr<void> UnixSocket::ensure_stream_buffer()
+// A stream's ring holds what its writer's SO_SNDBUF allows in flight:
+// half of it (the rest is Linux's bookkeeping), a power of two between 4
+// KiB and 256 KiB; the default SO_SNDBUF gives 64 KiB.
+usize ring_capacity_for(usize send_buffer)
+{
+    usize capacity = ipc::PipeBuffer::kMinimumCapacity;
+    while (capacity * 2 <= send_buffer / 2 && capacity * 2 <= kMaxStreamRing)
+        capacity *= 2;
+    return capacity;
+}
+
+ErrorOr<void> UnixSocket::ensure_stream_buffer(usize writer_send_buffer)
 {
     if (m_stream)
         return {};
-    m_stream = new (std::nothrow) ipc::PipeBuffer(kStreamRing);
+    m_stream = new (std::nothrow) ipc::PipeBuffer(ring_capacity_for(writer_send_buffer));
     if (!m_stream)
         return Error::from_errno(ENOMEM);
     return {};
@@ -258,7 +279,7 @@ ErrorOr<void> UnixSocket::connect_pair(UnixSocket& a, UnixSocket& b)
     auto join = [&](UnixSocket& side, UnixSocket& other) -> ErrorOr<void> {
         MutexLocker locker(side.m_lock);
         if (side.m_type == kSockStream)
-            TRY(side.ensure_stream_buffer());
+            TRY(side.ensure_stream_buffer(other.m_send_buffer));
         side.m_peer = RefPtr<UnixSocket>(&other);
         side.m_state = State::Connected;
         side.m_has_peer_credentials = true;
@@ -540,9 +561,9 @@ ErrorOr<void> UnixSocket::connect_stream(SocketAddress const& address, bool nonb
     embryo->m_peer_credentials = me;
     embryo->m_stream_head_credentials = embryo->m_stream_tail_credentials = current_message_credentials();
     if (m_type == kSockStream) {
-        TRY(embryo->ensure_stream_buffer());
         MutexLocker locker(m_lock);
-        TRY(ensure_stream_buffer());
+        TRY(embryo->ensure_stream_buffer(m_send_buffer));
+        TRY(ensure_stream_buffer(kDefaultBuffer));
     }
 
     PeerCredentials listener_credentials;
@@ -1206,6 +1227,15 @@ ErrorOr<void> UnixSocket::set_option(int level, int name, u8 const* value, usize
     if (level != kSolSocket)
         return Error::from_errno(EOPNOTSUPP);
     switch (name) {
+    case kSoLinger: {
+        // Closing never waits here (nothing is ever unsent), so the
+        // value is only kept for getsockopt.
+        Linger linger = TRY(option_value<Linger>(value, length));
+        MutexLocker locker(m_lock);
+        m_linger_on = linger.on != 0;
+        m_linger_seconds = linger.seconds;
+        return {};
+    }
     case kSoRcvtimeoOld:
     case kSoRcvtimeoNew:
     case kSoSndtimeoOld:
@@ -1230,6 +1260,16 @@ ErrorOr<void> UnixSocket::set_option(int level, int name, u8 const* value, usize
     case kSoPriority:
         m_priority = number;
         return {};
+    case kSoDontroute:
+    case kSoBroadcast:
+    case kSoOobinline:
+    case kSoPasssec: {
+        // Accepted and kept, as Linux does for every socket; nothing here
+        // depends on them.
+        u32 bit = 1u << (name & 31);
+        m_plain_flags = number ? (m_plain_flags | bit) : (m_plain_flags & ~bit);
+        return {};
+    }
     case kSoPasscred:
         m_pass_credentials = number != 0;
         return {};
@@ -1245,6 +1285,24 @@ ErrorOr<void> UnixSocket::set_option(int level, int name, u8 const* value, usize
             requested = kMaxBufferRequest;
         requested *= 2;
         m_send_buffer = requested < kMinSendBuffer ? kMinSendBuffer : requested;
+        if (m_type == kSockStream && m_peer) {
+            // What we may have in flight is the peer's ring: resize it
+            // (a ring holding more than the new size keeps its size).
+            RefPtr<UnixSocket> peer = m_peer;
+            usize capacity = ring_capacity_for(m_send_buffer);
+            locker.unlock();
+            bool wake;
+            {
+                MutexLocker peer_locker(peer->m_lock);
+                if (!peer->m_stream || peer->m_state == State::Closed)
+                    return {};
+                (void)peer->m_stream->set_capacity(capacity);
+                wake = peer->m_waiting_senders != 0;
+            }
+            if (wake)
+                peer->m_senders.notify_all();
+            poll_waiters::notify();
+        }
         return {};
     }
     case kSoRcvbuf:
@@ -1298,6 +1356,15 @@ ErrorOr<usize> UnixSocket::get_option(int level, int name, u8* value, usize leng
         return put_int(value, length, m_keepalive);
     case kSoPriority:
         return put_int(value, length, m_priority);
+    case kSoDontroute:
+    case kSoBroadcast:
+    case kSoOobinline:
+    case kSoPasssec:
+        return put_int(value, length, (m_plain_flags >> (name & 31)) & 1);
+    case kSoLinger: {
+        Linger linger { m_linger_on ? 1 : 0, m_linger_seconds };
+        return put_option(value, length, &linger, sizeof(linger));
+    }
     case kSoPasscred:
         return put_int(value, length, m_pass_credentials);
     case kSoRcvlowat:

@@ -139,7 +139,8 @@ private:
     ErrorOr<usize> receive_datagram(IoBuffer& data, usize length, u32 flags, ReceiveInfo& info, bool nonblocking);
     bool queue_has_room_locked(usize cost) const;
     bool writable_locked() const;
-    ErrorOr<void> ensure_stream_buffer();
+    // The receive ring of a stream, sized for the writer's SO_SNDBUF.
+    ErrorOr<void> ensure_stream_buffer(usize writer_send_buffer);
     u64 deadline(u64 timeout_ns) const;
 
     int const m_type;
@@ -191,6 +192,9 @@ private:
     usize m_receive_buffer;
     int m_receive_low_water { 1 };
     int m_priority { 0 };
+    u32 m_plain_flags { 0 }; // SO_DONTROUTE, SO_BROADCAST...: bit = option number
+    bool m_linger_on { false };
+    int m_linger_seconds { 0 };
 
     // SO_PEERCRED: the peer's credentials when the connection was made
     // (for a listener, its own at listen()).

@@ -485,6 +485,13 @@ TEST(socket_files_stat_read_write_options)
     value = 0;
     EXPECT_OK(getsockopt(pair[0], SOL_SOCKET, SO_REUSEADDR, &value, &size));
     EXPECT_EQ(value, 1);
+    linger lingering { 1, 5 };
+    EXPECT_OK(setsockopt(pair[0], SOL_SOCKET, SO_LINGER, &lingering, sizeof(lingering)));
+    linger lingered {};
+    socklen_t linger_size = sizeof(lingered);
+    EXPECT_OK(getsockopt(pair[0], SOL_SOCKET, SO_LINGER, &lingered, &linger_size));
+    EXPECT_EQ(lingered.l_onoff, 1);
+    EXPECT_EQ(lingered.l_linger, 5);
     timeval timeout { 2, 500000 };
     EXPECT_OK(setsockopt(pair[0], SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)));
     timeval read_back {};
@@ -754,6 +761,22 @@ TEST(nonblocking_gives_eagain)
         drained += static_cast<size_t>(n);
     }
     EXPECT_EQ(drained, sent);
+    // A small SO_SNDBUF bounds what the stream holds in flight.
+    int small = 4096;
+    EXPECT_OK(setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+    size_t bounded = 0;
+    for (;;) {
+        ssize_t n = write(pair[0], buffer, sizeof(buffer));
+        if (n < 0) {
+            EXPECT_EQ(errno, EAGAIN);
+            break;
+        }
+        bounded += static_cast<size_t>(n);
+        EXPECT_LT(bounded, 64u << 20);
+    }
+    EXPECT_GT(bounded, 0u);
+    EXPECT_LE(bounded, 32768u);
+    EXPECT_LT(bounded, sent);
     close(pair[0]);
     close(pair[1]);
 
