@@ -943,6 +943,47 @@ TEST(peek_and_waitall_on_a_stream)
     close(pair[1]);
 }
 
+TEST(a_killed_process_closes_its_sockets)
+{
+    // The child blocks in recv on one end, with a descriptor in flight
+    // towards it; killing it closes everything: we see end of file, and
+    // the pipe writer it had in flight goes too.
+    int pair[2];
+    EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair));
+    int pipes[2];
+    EXPECT_OK(pipe(pipes));
+    int ready[2];
+    EXPECT_OK(pipe(ready));
+    pid_t child = EXPECT_OK(fork());
+    if (child == 0) {
+        close(pair[0]);
+        close(pipes[0]);
+        int inner[2];
+        if (socketpair(AF_UNIX, SOCK_DGRAM, 0, inner) != 0 || send_fds(inner[0], &pipes[1], 1) != 1)
+            _exit(1);
+        close(pipes[1]);
+        if (write(ready[1], "r", 1) != 1)
+            _exit(2);
+        char byte;
+        (void)recv(pair[1], &byte, 1, 0); // blocks until killed
+        _exit(3);
+    }
+    close(pair[1]);
+    close(pipes[1]);
+    close(ready[1]);
+    char byte;
+    EXPECT_EQ(read(ready[0], &byte, 1), 1);
+    EXPECT_OK(kill(child, SIGKILL));
+    int status;
+    EXPECT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_SIGNALED(status, SIGKILL);
+    EXPECT_EQ(read(pair[0], &byte, 1), 0);
+    EXPECT_EQ(read(pipes[0], &byte, 1), 0); // the in-flight writer was released
+    close(pair[0]);
+    close(pipes[0]);
+    close(ready[0]);
+}
+
 TEST(proc_net_unix_lists_sockets)
 {
     char name[64];
