@@ -459,6 +459,13 @@ TEST(socket_files_stat_read_write_options)
     struct stat st;
     EXPECT_OK(fstat(pair[0], &st));
     EXPECT(S_ISSOCK(st.st_mode));
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", pair[0]);
+    char target[64] = {};
+    EXPECT_GT(readlink(link, target, sizeof(target) - 1), 0);
+    char expected_target[64];
+    snprintf(expected_target, sizeof(expected_target), "socket:[%lu]", static_cast<unsigned long>(st.st_ino));
+    EXPECT_STREQ(target, expected_target);
     EXPECT_EQ(fcntl(pair[0], F_GETFD), FD_CLOEXEC);
     EXPECT_EQ(fcntl(pair[0], F_GETFL) & O_ACCMODE, O_RDWR);
     int value = 0;
