@@ -65,6 +65,25 @@ ErrorOr<usize> PipeBuffer::read_into(IoBuffer& destination, usize destination_of
     return count;
 }
 
+ErrorOr<usize> PipeBuffer::peek_into(IoBuffer& destination, usize destination_offset, usize skip, usize count) const
+{
+    if (skip >= size())
+        return 0;
+    if (count > size() - skip)
+        count = size() - skip;
+    if (count == 0)
+        return 0;
+    usize at = index(m_read_position + skip);
+    usize first = m_capacity - at;
+    if (first > count)
+        first = count;
+    TRY(destination.write_bytes(destination_offset, m_storage + at, first));
+    usize second = count - first;
+    if (second && destination.write_bytes(destination_offset + first, m_storage, second).is_error())
+        return first;
+    return count;
+}
+
 ErrorOr<void> PipeBuffer::set_capacity(usize capacity)
 {
     VERIFY(is_valid_capacity(capacity));

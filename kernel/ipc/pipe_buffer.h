@@ -46,6 +46,9 @@ public:
     // Moves up to `count` bytes into `destination` at `destination_offset`;
     // returns how many. EFAULT when the first piece could not be copied.
     ErrorOr<usize> read_into(IoBuffer& destination, usize destination_offset, usize count);
+    // Copies up to `count` bytes, starting `skip` bytes in, without
+    // consuming them (MSG_PEEK of a UNIX stream socket, net/unix/).
+    ErrorOr<usize> peek_into(IoBuffer& destination, usize destination_offset, usize skip, usize count) const;
 
     // F_SETPIPE_SZ: a new power-of-two capacity keeping the data in order.
     // EBUSY when more than `capacity` bytes are buffered, ENOMEM.

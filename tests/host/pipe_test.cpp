@@ -1,7 +1,8 @@
 // The pipe ring buffer (kernel/ipc/pipe_buffer.h): lazy allocation, the
 // 64 KiB capacity, wrap-around, offsets into the caller's buffer, faults
 // part way through a copy (nothing lost, nothing duplicated), resizing
-// (F_SETPIPE_SZ) and a long randomized run against a simple model.
+// (F_SETPIPE_SZ), peeking (MSG_PEEK of UNIX stream sockets) and a long
+// randomized run against a simple model.
 #include <deque>
 #include <gtest/gtest.h>
 #include <ipc/pipe_buffer.h>
@@ -99,6 +100,27 @@ TEST(PipeBuffer, round_trips_bytes_in_order_with_offsets)
     EXPECT_EQ(must(ring.read_into(out, 130, 1000)), 60u);
     EXPECT_EQ(memcmp(out.bytes.data() + 100, in.bytes.data() + 10, 90), 0);
     EXPECT_TRUE(ring.is_empty());
+}
+
+TEST(PipeBuffer, peek_copies_without_consuming_across_the_wrap)
+{
+    PipeBuffer ring(4096);
+    TestBuffer in(4096);
+    in.fill_pattern(5);
+    TestBuffer sink(4096);
+    // Move the positions near the end so the peeked bytes wrap.
+    EXPECT_EQ(must(ring.write_from(in, 0, 4000)), 4000u);
+    EXPECT_EQ(must(ring.read_into(sink, 0, 4000)), 4000u);
+    EXPECT_EQ(must(ring.write_from(in, 0, 300)), 300u);
+    TestBuffer out(300);
+    EXPECT_EQ(must(ring.peek_into(out, 0, 10, 1000)), 290u);
+    EXPECT_EQ(memcmp(out.bytes.data(), in.bytes.data() + 10, 290), 0);
+    EXPECT_EQ(ring.size(), 300u);
+    EXPECT_EQ(must(ring.peek_into(out, 0, 300, 10)), 0u);
+    TestBuffer faulting(300, 0);
+    EXPECT_EQ(error_of(ring.peek_into(faulting, 0, 0, 10)), EFAULT);
+    EXPECT_EQ(must(ring.read_into(out, 0, 300)), 300u);
+    EXPECT_EQ(memcmp(out.bytes.data(), in.bytes.data(), 300), 0);
 }
 
 TEST(PipeBuffer, holds_exactly_its_capacity)

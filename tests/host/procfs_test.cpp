@@ -667,7 +667,7 @@ TEST_F(ProcfsTest, readdir_lists_fixed_entries_and_every_process_in_pid_order)
 {
     std::vector<std::string> names = MUST(list("/proc"));
     std::vector<std::string> expected = { "self", "thread-self", "cpuinfo", "devices", "filesystems", "interrupts", "loadavg",
-        "meminfo", "mounts", "stat", "sys", "uptime", "version", "2", "42", "50" };
+        "meminfo", "mounts", "net", "stat", "sys", "uptime", "version", "2", "42", "50" };
     EXPECT_EQ(names, expected);
     // A buffer that holds one or two records at a time resumes where it
     // stopped: the same names, none twice.
@@ -692,15 +692,23 @@ TEST_F(ProcfsTest, readdir_resumed_after_processes_come_and_go_neither_repeats_n
         }
         return got;
     };
-    // Up to and including "version" and "2" (".", "..", 13 entries, "2").
+    // Up to and including "version" and "2" (".", "..", 14 entries, "2").
     while (std::find(names.begin(), names.end(), "2") == names.end())
         ASSERT_NE(read_some(32), 0u);
     source.add(1, [](ProcessInfo& p) { kernel_process(p, "late-low", 1); });
     source.remove(42);
     source.add(9000, [](ProcessInfo& p) { kernel_process(p, "late-high", 9000); });
     while (read_some(4096) != 0) { }
-    std::vector<std::string> pids(names.begin() + 15, names.end());
+    std::vector<std::string> pids(names.begin() + 16, names.end());
     EXPECT_EQ(pids, std::vector<std::string>({ "2", "50", "9000" }));
+}
+
+TEST_F(ProcfsTest, net_unix_has_linux_header_and_the_sources_lines)
+{
+    // The fake source has no sockets: the header alone (the kernel's
+    // lines come from net/unix, tested by guest.user.socket_test).
+    EXPECT_EQ(contents("/proc/net/unix"), "Num       RefCount Protocol Flags    Type St Inode Path\n");
+    EXPECT_EQ(MUST(list("/proc/net")), std::vector<std::string>({ "unix" }));
 }
 
 TEST_F(ProcfsTest, missing_pid_and_odd_names_are_enoent)

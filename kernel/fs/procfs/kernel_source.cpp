@@ -28,6 +28,7 @@
 #include <arch/x86_64/smp.h>
 #include <fs/vfs/char_device.h>
 #include <lib/format.h>
+#include <fs/procfs/text_buffer.h>
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/spinlock.h>
 #include <fs/procfs/kernel_source.h>
@@ -42,6 +43,12 @@
 #include <proc/process.h>
 #include <sched/clock.h>
 #include <sched/scheduler.h>
+
+// The network manager's hook (it sits above the file systems): each line
+// of /proc/net/unix after the header (net/unix/unix_socket.cpp).
+namespace net_hooks {
+[[gnu::weak]] void unix_socket_lines(void (*emit)(StringView line, void* context), void* context);
+}
 
 // --- the default hooks: what a process without the feature shows ---
 
@@ -389,6 +396,14 @@ public:
         if (root.is_null())
             root = table->root();
         return collect_mounts(*table, root, mounts);
+    }
+
+    void unix_sockets(TextBuffer& out) override
+    {
+        // The network manager sits above the file systems: it provides
+        // the lines through a weak hook (net/unix/unix_socket.cpp).
+        if (net_hooks::unix_socket_lines)
+            net_hooks::unix_socket_lines([](StringView line, void* buffer) { static_cast<TextBuffer*>(buffer)->append(line); }, &out);
     }
 
     void identity(SystemIdentity& identity) override

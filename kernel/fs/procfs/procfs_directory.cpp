@@ -39,10 +39,15 @@ constexpr Entry kRootEntries[] = {
     { "loadavg", Node::Loadavg, kFileMode },
     { "meminfo", Node::Meminfo, kFileMode },
     { "mounts", Node::Mounts, kSymlinkMode },
+    { "net", Node::Net, kDirectoryMode },
     { "stat", Node::Stat, kFileMode },
     { "sys", Node::Sys, kDirectoryMode },
     { "uptime", Node::Uptime, kFileMode },
     { "version", Node::Version, kFileMode },
+};
+
+constexpr Entry kNetEntries[] = {
+    { "unix", Node::NetUnix, kFileMode },
 };
 
 constexpr Entry kSysEntries[] = {
@@ -103,6 +108,8 @@ EntryTable entries_of(Node directory)
         return table(kRootEntries);
     case Node::Sys:
         return table(kSysEntries);
+    case Node::Net:
+        return table(kNetEntries);
     case Node::SysKernel:
         return table(kSysKernelEntries);
     case Node::PidDirectory:

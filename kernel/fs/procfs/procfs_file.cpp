@@ -164,6 +164,11 @@ ErrorOr<TextBuffer> generate(ProcSource& source, Node node, i32 pid, i32 tid)
         formats::process_maps(mappings, out);
         break;
     }
+    case Node::NetUnix: {
+        out.append("Num       RefCount Protocol Flags    Type St Inode Path\n");
+        source.unix_sockets(out);
+        break;
+    }
     case Node::Version:
     case Node::SysKernelPidMax:
     case Node::SysKernelHostname:

@@ -43,6 +43,8 @@ enum class Node : u16 {
     SysKernelThreadsMax,
     Interrupts,
     Devices,
+    Net,
+    NetUnix,
 
     // /proc/<pid>/...
     PidDirectory = 64,

@@ -302,6 +302,8 @@ struct DeviceInfo {
     bool is_block { false };
 };
 
+class TextBuffer;
+
 class ProcSource {
 public:
     // Every process's PID, in any order (PID 0, the idle tasks, is left
@@ -322,6 +324,9 @@ public:
     // The mounts process `pid` sees, in mount order, paths from its root.
     virtual ErrorOr<void> mounts(i32 pid, GrowableArray<MountInfo>& mounts) = 0;
     virtual void identity(SystemIdentity& identity) = 0;
+    // The lines of /proc/net/unix after its header, one per UNIX socket
+    // (the network manager writes them). Default: no sockets.
+    virtual void unix_sockets(TextBuffer& out) { (void)out; }
 
     // The process's initial environment ("A=1\0B=2\0"), as environ shows.
     virtual ErrorOr<void> environment(i32 pid, KString& text) = 0;
