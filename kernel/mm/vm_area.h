@@ -46,6 +46,10 @@ public:
     // reference). Allocates it zero-filled if it does not exist yet.
     // EFAULT past the object's end (the fault becomes SIGBUS).
     virtual ErrorOr<PhysAddr> get_page(u64 page_index) = 0;
+    // The file whose pages these are (an inode), or null: mappings of one
+    // file through different objects are found by it when the file shrinks
+    // (AddressSpace::unmap_file_pages).
+    virtual void const* file_identity() const { return nullptr; }
 
 protected:
     MemoryObject() = default;
