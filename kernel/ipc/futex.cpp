@@ -22,7 +22,15 @@ namespace {
 struct Key {
     void const* space; // the address space of a private futex; null for a shared one
     u64 address;       // virtual (private) or physical (shared)
-    bool operator==(Key const& other) const { return space == other.space && address == other.address; }
+    // A shared futex in private memory: keyed by space and address like a
+    // private one, yet distinct from it (Linux's FUT_OFF_MMSHARED), so a
+    // private WAKE does not wake a shared waiter on the same word.
+    bool shared_in_private_memory { false };
+    bool operator==(Key const& other) const
+    {
+        return space == other.space && address == other.address
+            && shared_in_private_memory == other.shared_in_private_memory;
+    }
 };
 
 struct Bucket;
@@ -88,7 +96,7 @@ ErrorOr<Key> key_for(VirtAddr address, bool is_private)
     if (!area)
         return Error::from_errno(EFAULT);
     if (!area->is_shared())
-        return Key { &space, address };
+        return Key { &space, address, true };
     locker.unlock();
     auto physical = space.translate(address);
     if (physical.is_error())
