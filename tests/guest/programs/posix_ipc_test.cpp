@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdint>
 #include <ctime>
+#include <dirent.h>
 #include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
@@ -701,6 +702,27 @@ TEST(mq_descriptors_poll_and_show_in_dev_mqueue)
         char line[128];
         EXPECT(read_status(name, line, sizeof(line)));
         EXPECT(strncmp(line, "QSIZE:5 ", 8) == 0);
+        // ls lists the queues.
+        bool listed = false;
+        if (DIR* dir = opendir("/dev/mqueue")) {
+            while (dirent* entry = readdir(dir))
+                listed = listed || !strcmp(entry->d_name, "haneul_mq_poll");
+            closedir(dir);
+        }
+        EXPECT(listed);
+        // Only queues live there; open(O_CREAT) makes one with the
+        // default attributes.
+        EXPECT_ERRNO(mkdir("/dev/mqueue/haneul_dir", 0755), EPERM);
+        unlink("/dev/mqueue/haneul_mq_made");
+        int made = EXPECT_OK(open("/dev/mqueue/haneul_mq_made", O_RDWR | O_CREAT | O_EXCL, 0600));
+        close(made);
+        mqd_t opened = EXPECT_OK(mq_open("/haneul_mq_made", O_RDWR));
+        mq_attr attr {};
+        EXPECT_OK(mq_getattr(opened, &attr));
+        EXPECT_GT(attr.mq_maxmsg, 0);
+        EXPECT_GT(attr.mq_msgsize, 0);
+        mq_close(opened);
+        EXPECT_OK(mq_unlink("/haneul_mq_made"));
         // unlink(2) there is mq_unlink.
         EXPECT_OK(unlink("/dev/mqueue/haneul_mq_poll"));
         EXPECT_ERRNO(mq_open(name, O_RDWR), ENOENT);
