@@ -13,6 +13,8 @@
 #include <ipc/mqueue_fs.h>
 #include <lib/kstring.h>
 #include <new>
+#include <proc/current.h>
+#include <proc/process.h>
 #include <security/permissions.h>
 
 namespace ipc {
@@ -104,13 +106,16 @@ public:
         return {};
     }
 
-    // open(2) with O_CREAT of a new name: a queue with the defaults.
+    // open(2) with O_CREAT of a new name: a queue with the defaults, under
+    // the same limits as mq_open (the creator is the calling process).
     ErrorOr<RefPtr<vfs::Inode>> create(StringView name, u32 mode, vfs::Owner owner) override
     {
         MqLimits const& limits = mq_limits();
         long maxmsg = limits.msg_default < limits.msg_max ? limits.msg_default : limits.msg_max;
         long msgsize = limits.msgsize_default < limits.msgsize_max ? limits.msgsize_default : limits.msgsize_max;
-        auto made = TRY(add(name, mode, owner, maxmsg, msgsize, true, 0, true));
+        u64 byte_limit = current::limit(rlimit::kMsgqueue);
+        auto made = TRY(add(name, mode, owner, maxmsg, msgsize, current::credentials().is_superuser(), byte_limit,
+            byte_limit == rlimit::kInfinity));
         return RefPtr<vfs::Inode>(std::move(made));
     }
 
@@ -354,7 +359,7 @@ ErrorOr<RefPtr<vfs::OpenFile>> mq_open(MqOpenRequest const& request, Credentials
         }
         TRY(security::check_access(credentials, s_root->ownership(), security::kMayWrite | security::kMayExec));
         auto made = s_root->add(request.name, request.mode & ~umask, vfs::Owner { credentials.euid, credentials.egid },
-            attributes.maxmsg, attributes.msgsize, privileged, byte_limit, byte_limit == ~0ull);
+            attributes.maxmsg, attributes.msgsize, privileged, byte_limit, byte_limit == rlimit::kInfinity);
         if (made.is_error() && made.error().code() == EEXIST && !(request.flags & O_EXCL))
             inode = s_root->find(request.name); // made by another process meanwhile
         else
