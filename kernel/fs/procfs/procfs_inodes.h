@@ -43,6 +43,14 @@ enum class Node : u16 {
     SysKernelThreadsMax,
     Interrupts,
     Devices,
+    SysFs,
+    SysFsPipeMaxSize,
+    SysFsMqueue,
+    SysFsMqueueMsgDefault,
+    SysFsMqueueMsgMax,
+    SysFsMqueueMsgsizeDefault,
+    SysFsMqueueMsgsizeMax,
+    SysFsMqueueQueuesMax,
 
     // /proc/<pid>/...
     PidDirectory = 64,

@@ -216,6 +216,20 @@ bool read_status(const char* name, char* line, size_t size)
     return true;
 }
 
+long read_limit(const char* name)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "/proc/sys/fs/mqueue/%s", name);
+    FILE* file = fopen(path, "r");
+    if (!file)
+        return -1;
+    long value = -1;
+    if (fscanf(file, "%ld", &value) != 1)
+        value = -1;
+    fclose(file);
+    return value;
+}
+
 volatile sig_atomic_t g_alarms = 0;
 void on_alarm(int) { g_alarms = g_alarms + 1; }
 
@@ -535,6 +549,47 @@ TEST(mq_errors_are_linux_errors)
     mq_close(queue);
     EXPECT_OK(mq_unlink(name));
     EXPECT_ERRNO(mq_unlink(name), ENOENT);
+}
+
+TEST(mq_limits_are_in_proc_sys_fs_mqueue)
+{
+    long msg_max = read_limit("msg_max");
+    long msgsize_max = read_limit("msgsize_max");
+    long msg_default = read_limit("msg_default");
+    long msgsize_default = read_limit("msgsize_default");
+    EXPECT_GT(msg_max, 0);
+    EXPECT_GT(msgsize_max, 0);
+    EXPECT_GT(read_limit("queues_max"), 0);
+    EXPECT_GT(msg_default, 0);
+    EXPECT_GT(msgsize_default, 0);
+    // Without attributes a queue gets the defaults.
+    const char* name = "/haneul_mq_limits";
+    mq_unlink(name);
+    mqd_t queue = EXPECT_OK(mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, nullptr));
+    mq_attr attr {};
+    EXPECT_OK(mq_getattr(queue, &attr));
+    EXPECT_EQ(attr.mq_maxmsg, msg_default < msg_max ? msg_default : msg_max);
+    EXPECT_EQ(attr.mq_msgsize, msgsize_default < msgsize_max ? msgsize_default : msgsize_max);
+    mq_close(queue);
+    mq_unlink(name);
+    // An unprivileged creator keeps to the maxima.
+    if (geteuid() == 0) {
+        int status = guest_test::in_child([&] {
+            EXPECT_OK(setuid(65534));
+            mq_attr attr {};
+            attr.mq_maxmsg = msg_max + 1;
+            attr.mq_msgsize = 16;
+            EXPECT_ERRNO(mq_open(name, O_RDWR | O_CREAT, 0600, &attr), EINVAL);
+            attr.mq_maxmsg = 1;
+            attr.mq_msgsize = msgsize_max + 1;
+            EXPECT_ERRNO(mq_open(name, O_RDWR | O_CREAT, 0600, &attr), EINVAL);
+            attr.mq_msgsize = msgsize_max;
+            mqd_t made = EXPECT_OK(mq_open(name, O_RDWR | O_CREAT, 0600, &attr));
+            mq_close(made);
+            EXPECT_OK(mq_unlink(name));
+        });
+        EXPECT_EXITED(status, 0);
+    }
 }
 
 TEST(mq_timed_receive_on_an_empty_queue_times_out)
