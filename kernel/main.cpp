@@ -22,6 +22,7 @@
 #include <drivers/vga_console.h>
 #include <fs/initramfs.h>
 #include <fs/root.h>
+#include <ipc/mqueue_fs.h>
 #include <lib/cmdline.h>
 #include <lib/log.h>
 #include <lib/panic.h>
@@ -139,6 +140,10 @@ extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info
         (void)initramfs::list();
     if (auto mounted = root_fs::init(); mounted.is_error())
         log_error("rootfs: %s", mounted.error().name());
+    // POSIX message queues' names (mq_open works from here on; init
+    // mounts them on /dev/mqueue).
+    if (auto mqueue = ipc::mqueue_init(); mqueue.is_error())
+        log_error("mqueue: %s", mqueue.error().name());
     // The console terminal: /dev/console, /dev/tty1, /dev/ttyS0 (init's
     // standard descriptors), unless the kernel monitor takes the console.
     if (!cmdline::has("kmon")) {

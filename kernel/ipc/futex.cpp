@@ -22,7 +22,15 @@ namespace {
 struct Key {
     void const* space; // the address space of a private futex; null for a shared one
     u64 address;       // virtual (private) or physical (shared)
-    bool operator==(Key const& other) const { return space == other.space && address == other.address; }
+    // A shared futex in private memory: keyed by space and address like a
+    // private one, yet distinct from it (Linux's FUT_OFF_MMSHARED), so a
+    // private WAKE does not wake a shared waiter on the same word.
+    bool shared_in_private_memory { false };
+    bool operator==(Key const& other) const
+    {
+        return space == other.space && address == other.address
+            && shared_in_private_memory == other.shared_in_private_memory;
+    }
 };
 
 struct Bucket;
@@ -76,6 +84,20 @@ ErrorOr<Key> key_for(VirtAddr address, bool is_private)
     auto& space = current::address_space();
     if (is_private)
         return Key { &space, address };
+    // Only a word in a shared mapping (MAP_SHARED of a file or of
+    // anonymous memory, /dev/shm, System V shm) can be met from another
+    // address space, and only there is the physical page stable: it is the
+    // object's own page, never copied. A private page may be replaced by a
+    // copy-on-write break between a WAIT and its WAKE, so a shared futex in
+    // private memory is keyed like a private one (as Linux keys it by mm
+    // and address).
+    SpinlockLocker locker(space.lock());
+    mm::Vma* area = space.areas().find(address);
+    if (!area)
+        return Error::from_errno(EFAULT);
+    if (!area->is_shared())
+        return Key { &space, address, true };
+    locker.unlock();
     auto physical = space.translate(address);
     if (physical.is_error())
         return Error::from_errno(EFAULT);

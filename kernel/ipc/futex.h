@@ -6,9 +6,12 @@
 // the sleep is never lost); WAKE wakes up to N sleepers on the same word.
 //
 // Keys: a private futex (FUTEX_PRIVATE_FLAG, threads of one process) is
-// (address space, virtual address); a shared one is the physical address
-// of the word, so processes mapping the same memory (MAP_SHARED across
-// fork, shared memory) meet on it.
+// (address space, virtual address); a shared one in a shared mapping is
+// the physical address of the word, so unrelated processes mapping the
+// same object (a /dev/shm file, MAP_SHARED across fork) meet on it: what
+// process-shared pthread mutexes and condition variables and sem_open's
+// named semaphores need. A shared one in private memory is keyed like a
+// private one (its page may be copied on write; no other process sees it).
 #pragma once
 
 #include <lib/error_or.h>

@@ -54,6 +54,13 @@ void remote_flush(VirtAddr start, usize size)
         smp::flush_tlb_range(start, size);
 }
 
+// Every address space, for unmap_file_pages. Lock order: this lock ->
+// an address space's lock. An address space leaves the list in its
+// destructor, under this lock, so a walk never meets a dead one.
+Spinlock s_registry_lock { "address spaces" };
+IntrusiveList<AddressSpace, &AddressSpace::m_registry_node> s_spaces;
+IntrusiveList<AddressSpace, &AddressSpace::m_registry_node>& registry() { return s_spaces; }
+
 }
 
 ErrorOr<RefPtr<AddressSpace>> AddressSpace::create()
@@ -70,11 +77,19 @@ ErrorOr<RefPtr<AddressSpace>> AddressSpace::create()
         page_allocator().free(root, 0);
         return Error::from_errno(ENOMEM);
     }
+    {
+        SpinlockLocker locker(s_registry_lock);
+        registry().append(*space);
+    }
     return adopt_ref(space);
 }
 
 AddressSpace::~AddressSpace()
 {
+    {
+        SpinlockLocker locker(s_registry_lock);
+        registry().remove(*this);
+    }
     VERIFY((cpu::read_cr3() & page_table::kAddressMask) != m_root);
     u64* entries = table_virt(m_root);
     for (int i = 0; i < 256; ++i) {
@@ -311,6 +326,41 @@ void AddressSpace::drop_range(VirtAddr start, VirtAddr end)
 void AddressSpace::drop_callback(Vma const&, VirtAddr start, VirtAddr end, void* self)
 {
     static_cast<AddressSpace*>(self)->drop_range(start, end);
+}
+
+void AddressSpace::unmap_file_pages(void const* file, u64 first_index)
+{
+    bool dropped = false;
+    {
+        SpinlockLocker registry_locker(s_registry_lock);
+        for (auto& space : registry()) {
+            SpinlockLocker locker(space.m_lock);
+            space.m_areas.for_each([&](Vma& area) {
+                // Shared mappings only: a private mapping's pages may be
+                // copies of its own (possibly shared copy-on-write after a
+                // fork) that must stay; Linux drops the file's pages there
+                // too, which would need to tell them apart.
+                if (!area.is_shared() || !area.object || area.object->file_identity() != file)
+                    return;
+                u64 first_byte = first_index * kPageSize;
+                u64 area_bytes = area.size();
+                if (area.object_offset + area_bytes <= first_byte)
+                    return; // wholly before the new end
+                VirtAddr from = first_byte > area.object_offset ? area.start + (first_byte - area.object_offset) : area.start;
+                space.drop_range(from, area.end);
+                dropped = true;
+            });
+        }
+    }
+    // Other CPUs may cache the dropped translations: flush them all once
+    // no lock is held (more than 64 pages: a whole flush everywhere).
+    if (dropped)
+        remote_flush(kUserLowest, 65 * kPageSize);
+}
+
+void unmap_file_pages(void const* file, u64 first_index)
+{
+    AddressSpace::unmap_file_pages(file, first_index);
 }
 
 void AddressSpace::reprotect_range(Vma const& area, VirtAddr start, VirtAddr end)

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <arch/x86_64/spinlock.h>
+#include <lib/intrusive_list.h>
 #include <lib/ref_counted.h>
 #include <mm/vm_area.h>
 
@@ -114,7 +115,17 @@ public:
     void set_stack_limit(u64 bytes) { m_stack_limit = bytes; }
     u64 stack_limit() const { return m_stack_limit; }
 
+    // A file (MemoryObject::file_identity) shrank to `first_index` pages:
+    // every address space drops its entries for the file's pages from
+    // there on, so the next access faults and finds the end of the file
+    // (SIGBUS), or, once the file grows again, its new page.
+    static void unmap_file_pages(void const* file, u64 first_index);
+
     VmaList& areas() { return m_areas; }
+
+    // On the list of every address space (unmap_file_pages walks it;
+    // address_space.cpp only).
+    IntrusiveListNode m_registry_node;
     usize resident_pages() const { return m_resident_pages; }
 
 private:
@@ -158,5 +169,9 @@ private:
     static void drop_callback(Vma const&, VirtAddr start, VirtAddr end, void* self);
     static void reprotect_callback(Vma const& area, VirtAddr start, VirtAddr end, void* self);
 };
+
+// AddressSpace::unmap_file_pages for the file systems, which declare it
+// weak (tmpfs is host-built without address spaces).
+void unmap_file_pages(void const* file, u64 first_index);
 
 }

@@ -51,6 +51,10 @@ public:
     // mutex). The fault handler drops the address space's spinlock around
     // get_page() of such an object, and calls the others with it held.
     virtual bool get_page_may_sleep() const { return true; }
+    // The file whose pages these are (an inode), or null: mappings of one
+    // file through different objects are found by it when the file shrinks
+    // (AddressSpace::unmap_file_pages).
+    virtual void const* file_identity() const { return nullptr; }
 
 protected:
     MemoryObject() = default;

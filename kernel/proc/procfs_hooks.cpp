@@ -7,6 +7,8 @@
 #include <fs/root.h>
 #include <fs/vfs/fd_table.h>
 #include <fs/vfs/fs_context.h>
+#include <ipc/mqueue.h>
+#include <ipc/pipe.h>
 #include <mm/address_space.h>
 #include <mm/layout.h>
 #include <fs/vfs/open_file.h>
@@ -122,6 +124,13 @@ void identity(SystemIdentity& identity)
     copy_field(identity.version, "#1 SMP PREEMPT Haneul 0.1"); // as uname(2) reports it
     hostname::copy_host_name(identity.nodename);
     hostname::copy_domain_name(identity.domainname);
+    ipc::MqLimits const& limits = ipc::mq_limits();
+    identity.mq_msg_default = static_cast<u64>(limits.msg_default);
+    identity.mq_msg_max = static_cast<u64>(limits.msg_max);
+    identity.mq_msgsize_default = static_cast<u64>(limits.msgsize_default);
+    identity.mq_msgsize_max = static_cast<u64>(limits.msgsize_max);
+    identity.mq_queues_max = static_cast<u64>(limits.queues_max);
+    identity.pipe_max_size = ipc::kPipeMaxSize;
 }
 
 ErrorOr<void> environment(Process& process, KString& text)

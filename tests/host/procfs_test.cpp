@@ -633,7 +633,7 @@ TEST_F(ProcfsTest, cpuinfo_has_one_block_per_cpu)
     EXPECT_EQ(text.size(), 2 * first.size());
 }
 
-TEST_F(ProcfsTest, version_filesystems_and_sys_kernel)
+TEST_F(ProcfsTest, version_filesystems_sys_kernel_and_sys_fs)
 {
     EXPECT_EQ(contents("/proc/version"),
         "Linux version 6.1.0-haneul (haneul@build) (gcc version 12.2.0) #1 SMP PREEMPT_DYNAMIC Haneul\n");
@@ -644,7 +644,15 @@ TEST_F(ProcfsTest, version_filesystems_and_sys_kernel)
     EXPECT_EQ(contents("/proc/sys/kernel/hostname"), "haneul\n");
     EXPECT_EQ(contents("/proc/sys/kernel/ostype"), "Linux\n");
     EXPECT_EQ(contents("/proc/sys/kernel/osrelease"), "6.1.0-haneul\n");
-    EXPECT_EQ(MUST(list("/proc/sys")), std::vector<std::string>({ "kernel" }));
+    EXPECT_EQ(MUST(list("/proc/sys")), std::vector<std::string>({ "fs", "kernel" }));
+    EXPECT_EQ(MUST(list("/proc/sys/fs")), std::vector<std::string>({ "mqueue", "pipe-max-size" }));
+    EXPECT_EQ(MUST(list("/proc/sys/fs/mqueue")),
+        std::vector<std::string>({ "msg_default", "msg_max", "msgsize_default", "msgsize_max", "queues_max" }));
+    // Linux's defaults (the kernel's hook fills in its own limits).
+    EXPECT_EQ(contents("/proc/sys/fs/pipe-max-size"), "1048576\n");
+    EXPECT_EQ(contents("/proc/sys/fs/mqueue/msg_max"), "10\n");
+    EXPECT_EQ(contents("/proc/sys/fs/mqueue/msgsize_max"), "8192\n");
+    EXPECT_EQ(contents("/proc/sys/fs/mqueue/queues_max"), "256\n");
     EXPECT_EQ(MUST(list("/proc/sys/kernel")),
         std::vector<std::string>({ "domainname", "hostname", "osrelease", "ostype", "pid_max", "threads-max", "version" }));
     EXPECT_EQ(contents("/proc/sys/kernel/threads-max"), "32768\n");

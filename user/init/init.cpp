@@ -1,7 +1,7 @@
 // Haneul's /sbin/init: PID 1, the first user process (CONCEPTS C1, C7).
 //
-// It mounts the kernel's file systems (/proc, /dev, /tmp, /dev/shm), runs
-// /etc/rc, then keeps a login shell on the console, starting a new one
+// It mounts the kernel's file systems (/proc, /dev, /tmp, /dev/shm,
+// /dev/mqueue), runs /etc/rc, then keeps a login shell on the console, starting a new one
 // whenever the last exits. Like every init it also reaps every orphan the
 // kernel re-parents to it, so no zombie outlives its parent (C7).
 //
@@ -216,6 +216,7 @@ int main(int argc, char** argv)
     chmod("/tmp", 01777);
     mount_or_say("tmpfs", "/dev/shm", "tmpfs");
     chmod("/dev/shm", 01777);
+    mount_or_say("mqueue", "/dev/mqueue", "mqueue");
     run_rc();
 
     if (argc > 1) {

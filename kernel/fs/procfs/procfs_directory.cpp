@@ -51,7 +51,21 @@ constexpr Entry kNetEntries[] = {
 };
 
 constexpr Entry kSysEntries[] = {
+    { "fs", Node::SysFs, kDirectoryMode },
     { "kernel", Node::SysKernel, kDirectoryMode },
+};
+
+constexpr Entry kSysFsEntries[] = {
+    { "mqueue", Node::SysFsMqueue, kDirectoryMode },
+    { "pipe-max-size", Node::SysFsPipeMaxSize, kWritableFileMode },
+};
+
+constexpr Entry kSysFsMqueueEntries[] = {
+    { "msg_default", Node::SysFsMqueueMsgDefault, kWritableFileMode },
+    { "msg_max", Node::SysFsMqueueMsgMax, kWritableFileMode },
+    { "msgsize_default", Node::SysFsMqueueMsgsizeDefault, kWritableFileMode },
+    { "msgsize_max", Node::SysFsMqueueMsgsizeMax, kWritableFileMode },
+    { "queues_max", Node::SysFsMqueueQueuesMax, kWritableFileMode },
 };
 
 constexpr Entry kSysKernelEntries[] = {
@@ -112,6 +126,10 @@ EntryTable entries_of(Node directory)
         return table(kNetEntries);
     case Node::SysKernel:
         return table(kSysKernelEntries);
+    case Node::SysFs:
+        return table(kSysFsEntries);
+    case Node::SysFsMqueue:
+        return table(kSysFsMqueueEntries);
     case Node::PidDirectory:
         return table(kPidEntries);
     case Node::TidDirectory:

@@ -169,6 +169,23 @@ ErrorOr<TextBuffer> generate(ProcSource& source, Node node, i32 pid, i32 tid)
         source.unix_sockets(out);
         break;
     }
+    case Node::SysFsPipeMaxSize:
+    case Node::SysFsMqueueMsgDefault:
+    case Node::SysFsMqueueMsgMax:
+    case Node::SysFsMqueueMsgsizeDefault:
+    case Node::SysFsMqueueMsgsizeMax:
+    case Node::SysFsMqueueQueuesMax: {
+        SystemIdentity identity;
+        source.identity(identity);
+        u64 value = node == Node::SysFsPipeMaxSize      ? identity.pipe_max_size
+            : node == Node::SysFsMqueueMsgDefault       ? identity.mq_msg_default
+            : node == Node::SysFsMqueueMsgMax           ? identity.mq_msg_max
+            : node == Node::SysFsMqueueMsgsizeDefault   ? identity.mq_msgsize_default
+            : node == Node::SysFsMqueueMsgsizeMax       ? identity.mq_msgsize_max
+                                                        : identity.mq_queues_max;
+        out.appendf("%llu\n", static_cast<unsigned long long>(value));
+        break;
+    }
     case Node::Version:
     case Node::SysKernelPidMax:
     case Node::SysKernelHostname:

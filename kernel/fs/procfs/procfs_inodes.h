@@ -45,6 +45,14 @@ enum class Node : u16 {
     Devices,
     Net,
     NetUnix,
+    SysFs,
+    SysFsPipeMaxSize,
+    SysFsMqueue,
+    SysFsMqueueMsgDefault,
+    SysFsMqueueMsgMax,
+    SysFsMqueueMsgsizeDefault,
+    SysFsMqueueMsgsizeMax,
+    SysFsMqueueQueuesMax,
 
     // /proc/<pid>/...
     PidDirectory = 64,

@@ -255,6 +255,14 @@ struct SystemIdentity {
     char compile_host[65] {};
     char compiler[128] {};
     u32 pid_max { 32768 };
+    // /proc/sys/fs: the IPC limits (Linux's defaults until the kernel's
+    // hooks fill them in).
+    u64 pipe_max_size { 1048576 };
+    u64 mq_msg_default { 10 };
+    u64 mq_msg_max { 10 };
+    u64 mq_msgsize_default { 8192 };
+    u64 mq_msgsize_max { 8192 };
+    u64 mq_queues_max { 256 };
 };
 
 // One mapping of /proc/<pid>/maps.

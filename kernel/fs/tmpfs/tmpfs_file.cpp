@@ -30,6 +30,13 @@
 #include <fs/vfs/fs_clock.h>
 #include <lib/string.h>
 
+// Mappings of the file's pages past a new, shorter end go from every
+// address space (mm/address_space.h). Weak: the host build of tmpfs has no
+// address spaces.
+namespace mm {
+[[gnu::weak]] void unmap_file_pages(void const* file, u64 first_index);
+}
+
 namespace tmpfs {
 
 namespace {
@@ -187,7 +194,25 @@ ErrorOr<void> TmpfsFile::truncate(u64 size)
     if (size > kMaxSize)
         return Error::from_errno(EFBIG);
     i64 now = vfs::fs_now_ns();
-    FsLocker locker(m_lock);
+    u64 kept_pages;
+    bool shrank;
+    {
+        FsLocker locker(m_lock);
+        shrank = truncate_locked(size, now);
+        kept_pages = align_up(size, kPageSize) / kPageSize;
+    }
+    // After the lock (the fault path takes an address space's lock, then
+    // this inode's): a fault from here on finds the new end, and the
+    // entries still pointing at dropped pages go now. A shared mapping
+    // then sees SIGBUS past the end, and the file's new pages once it grows.
+    if (shrank && mm::unmap_file_pages)
+        mm::unmap_file_pages(static_cast<vfs::Inode const*>(this), kept_pages);
+    return {};
+}
+
+bool TmpfsFile::truncate_locked(u64 size, i64 now)
+{
+    bool shrank = align_up(size, kPageSize) < align_up(m_size, kPageSize);
     // Whatever lies past the shorter of the two sizes goes, so that a file
     // grown later reads zeros there (including what a failed write left in
     // a page past the end). Pages leave the index; one that a mapping or a
@@ -202,7 +227,7 @@ ErrorOr<void> TmpfsFile::truncate(u64 size)
     ++m_truncations;
     update_blocks_locked();
     note_modification_locked(now);
-    return {};
+    return shrank;
 }
 
 ErrorOr<u8*> TmpfsFile::page_for_mapping(u64 page_index)

@@ -112,6 +112,8 @@ private:
     // the file at `position`; `bounce` is a page it may allocate to copy
     // through, kept for the rest of the write (tmpfs_file.cpp).
     ErrorOr<void> write_page(u64 position, IoBuffer const& buffer, usize from, usize chunk, i64 now, PageHold& bounce);
+    // truncate's work under the inode lock; true when whole pages went.
+    bool truncate_locked(u64 size, i64 now);
 
     // Guarded by the inode lock.
     PageIndex m_pages;

@@ -16,6 +16,8 @@ public:
     {
     }
 
+    void const* file_identity() const override { return m_inode.ptr(); }
+
 protected:
     ErrorOr<u8*> file_page(u64 page_index) override { return m_inode->page_for_mapping(page_index); }
     u64 file_size() const override { return m_inode->size(); }
