@@ -2,6 +2,7 @@
 #include <ipc/sysv/shm.h>
 #include <lib/format.h>
 #include <mm/address_space.h>
+#include <mm/file_object.h>
 #include <mm/layout.h>
 #include <mm/shared_memory.h>
 #include <new>
@@ -184,7 +185,9 @@ ErrorOr<VirtAddr> shm_attach(i32 id, VirtAddr address, int flags)
         length = found->pages() * mm::kPageSize;
     }
     bool remap = flags & kShmRemap;
-    auto mapped = current::address_space().map(address, length, prot, mm::kVmaShared, object, 0,
+    // A read-only attachment can never be made writable (mprotect: EACCES).
+    u32 area_flags = mm::kVmaShared | ((flags & kShmRdonly) ? mm::kVmaNoSharedWrite : 0);
+    auto mapped = current::address_space().map(address, length, prot, area_flags, object, 0,
         address && remap, address && !remap);
     if (mapped.is_error() && mapped.error().code() == EEXIST)
         return Error::from_errno(EINVAL); // something is mapped there (Linux without SHM_REMAP)
@@ -272,7 +275,7 @@ ErrorOr<void> shm_remove(i32 id)
         dropped = TRY(find_locked(id));
         TRY(check_owner(*dropped, current::credentials()));
         if (!dropped->m_table_holds_reference)
-            return Error::from_errno(EINVAL); // being removed by another caller
+            return {}; // marked already: Linux marks it again, which changes nothing
         // Marked and made private: no shmget finds it again; it stays
         // listed (ipcs shows "dest") until its last area goes.
         dropped->mode |= kShmDest;

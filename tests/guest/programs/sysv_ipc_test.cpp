@@ -257,6 +257,7 @@ TEST(shm_removed_segment_lives_until_last_detach)
     EXPECT_EQ(ds.shm_perm.__key, IPC_PRIVATE);
     EXPECT_EQ(ds.shm_nattch, 1);
     EXPECT_ERRNO(shmget(key, 4096, 0600), ENOENT);
+    EXPECT_OK(shmctl(id, IPC_RMID, nullptr)); // marking it again is harmless
     EXPECT_EQ(memory[10], 'q');
     int status = guest_test::in_child([&] { EXPECT_EQ(memory[10], 'q'); memory[11] = 'r'; });
     EXPECT_EXITED(status, 0);
@@ -298,6 +299,7 @@ TEST(shm_read_only_addresses_and_remap)
     char* remapped = static_cast<char*>(shmat(id, where, SHM_REMAP | SHM_RDONLY));
     EXPECT(remapped == where);
     EXPECT_EQ(remapped[0], 'w');
+    EXPECT_ERRNO(mprotect(remapped, 4096, PROT_READ | PROT_WRITE), EACCES);
     int status = guest_test::in_child([&] {
         signal(SIGSEGV, SIG_DFL);
         *const_cast<volatile char*>(remapped) = 'x'; // read-only: killed
