@@ -628,14 +628,14 @@ TEST_F(ProcfsTest, readdir_resumed_after_processes_come_and_go_neither_repeats_n
         }
         return got;
     };
-    // Up to and including "version" and "2" (".", "..", 11 entries, "2").
+    // Up to and including "version" and "2" (".", "..", 12 entries, "2").
     while (std::find(names.begin(), names.end(), "2") == names.end())
         ASSERT_NE(read_some(32), 0u);
     source.add(1, [](ProcessInfo& p) { kernel_process(p, "late-low", 1); });
     source.remove(42);
     source.add(9000, [](ProcessInfo& p) { kernel_process(p, "late-high", 9000); });
     while (read_some(4096) != 0) { }
-    std::vector<std::string> pids(names.begin() + 13, names.end());
+    std::vector<std::string> pids(names.begin() + 14, names.end());
     EXPECT_EQ(pids, std::vector<std::string>({ "2", "50", "9000" }));
 }
 

@@ -932,6 +932,42 @@ TEST(another_user_gets_eacces_and_eperm)
     EXPECT_OK(msgctl(keyed, IPC_RMID, nullptr));
 }
 
+TEST(memory_is_freed_on_removal_and_at_exit)
+{
+    // More than the test machine's memory passes through segments and
+    // queues (200 x 512 KiB of touched pages, 10000 x 16 KiB of messages):
+    // a leak would end in ENOMEM long before the loops do.
+    constexpr size_t kSegment = 512 * 1024;
+    for (int round = 0; round < 200; ++round) {
+        int id = EXPECT_OK(shmget(IPC_PRIVATE, kSegment, IPC_CREAT | 0600));
+        auto* memory = static_cast<char*>(shmat(id, nullptr, 0));
+        EXPECT(memory != reinterpret_cast<void*>(-1));
+        for (size_t at = 0; at < kSegment; at += 4096)
+            memory[at] = static_cast<char>(round);
+        if (round % 2)
+            EXPECT_OK(shmctl(id, IPC_RMID, nullptr)); // before the last detach
+        if (round % 10 == 0) {
+            pid_t child = fork(); // its attachment goes with its exit
+            if (child == 0)
+                _exit(memory[4096] == static_cast<char>(round) ? 0 : 1);
+            EXPECT_EXITED(wait_for(child), 0);
+        }
+        EXPECT_OK(shmdt(memory));
+        if (round % 2 == 0)
+            EXPECT_OK(shmctl(id, IPC_RMID, nullptr));
+    }
+    static struct {
+        long type;
+        char text[8192];
+    } big { 1, {} };
+    for (int round = 0; round < 10000; ++round) {
+        int id = EXPECT_OK(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+        for (int i = 0; i < 2; ++i)
+            EXPECT_OK(msgsnd(id, &big, 8192 - 16, IPC_NOWAIT));
+        EXPECT_OK(msgctl(id, IPC_RMID, nullptr)); // frees what is queued
+    }
+}
+
 // ---- what tools see ----
 
 TEST(proc_limits_and_tables)
