@@ -935,10 +935,10 @@ TEST(another_user_gets_eacces_and_eperm)
 TEST(memory_is_freed_on_removal_and_at_exit)
 {
     // More than the test machine's memory passes through segments and
-    // queues (200 x 512 KiB of touched pages, 10000 x 16 KiB of messages):
+    // queues (400 x 512 KiB of touched pages, 10000 x 16 KiB of messages):
     // a leak would end in ENOMEM long before the loops do.
     constexpr size_t kSegment = 512 * 1024;
-    for (int round = 0; round < 200; ++round) {
+    for (int round = 0; round < 400; ++round) {
         int id = EXPECT_OK(shmget(IPC_PRIVATE, kSegment, IPC_CREAT | 0600));
         auto* memory = static_cast<char*>(shmat(id, nullptr, 0));
         EXPECT(memory != reinterpret_cast<void*>(-1));
