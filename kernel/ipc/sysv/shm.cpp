@@ -23,6 +23,8 @@ public:
 
     // As /proc/<pid>/maps names it on Linux.
     const char* describe() const override { return m_name; }
+    // Linux's shm file has the segment's identifier as its inode number.
+    u64 inode_number() const override { return static_cast<u64>(id()); }
     ErrorOr<PhysAddr> get_page(u64 page_index) override { return m_memory->get_page(page_index); }
 
     // Under the table lock.

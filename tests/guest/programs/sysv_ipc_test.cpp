@@ -985,6 +985,19 @@ TEST(proc_limits_and_tables)
     void* memory = shmat(shm, nullptr, 0);
     EXPECT(memory != reinterpret_cast<void*>(-1));
     static_cast<char*>(memory)[0] = 1; // one resident page
+    // /proc/self/maps names the attachment as Linux does, the identifier
+    // as its inode number.
+    char name[64];
+    snprintf(name, sizeof(name), " %d", shm);
+    std::string maps = read_file("/proc/self/maps");
+    char sysv_name[64];
+    snprintf(sysv_name, sizeof(sysv_name), "/SYSV%08x (deleted)\n", key);
+    size_t named = maps.find(sysv_name);
+    EXPECT(named != std::string::npos);
+    size_t line_start = maps.rfind('\n', named);
+    std::string maps_line = maps.substr(line_start == std::string::npos ? 0 : line_start + 1, named - (line_start == std::string::npos ? 0 : line_start + 1));
+    EXPECT(contains(maps_line, " rw-s 00000000 "));
+    EXPECT(contains(maps_line, name));
     std::string table = read_file("/proc/sysvipc/shm");
     EXPECT_STREQ(table.substr(0, table.find('\n') + 1).c_str(),
         "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime"
