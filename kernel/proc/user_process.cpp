@@ -15,6 +15,7 @@
 #include <arch/x86_64/user_mode.h>
 #include <fs/vfs/fd_table.h>
 #include <fs/vfs/fs_context.h>
+#include <ipc/sysv/sem.h>
 #include <lib/log.h>
 #include <lib/string.h>
 #include <mm/address_space.h>
@@ -123,6 +124,7 @@ void ProcessManager::release_user_resources(Process& process)
 {
     signals::process_exited(process); // signals issue: interval timers off
     file_locks::release_process(process); // POSIX record locks go with their process
+    sysv::release_process_undo(process.pid()); // SEM_UNDO: the semaphores get back what it took
     process.m_fd_table = nullptr; // closes every descriptor not shared with another process
     process.m_fs_context = nullptr;
     // The exiting thread loaded the kernel's tables before it left

@@ -6,6 +6,7 @@
 // reads and snapshots that stay consistent while the process changes.
 #include "fs_test_fixture.h"
 #include <algorithm>
+#include <fs/procfs/extra_files.h>
 #include <fs/procfs/formats.h>
 #include <fs/procfs/mount_list.h>
 #include <fs/procfs/procfs.h>
@@ -658,6 +659,30 @@ TEST_F(ProcfsTest, version_filesystems_sys_kernel_and_sys_fs)
     EXPECT_EQ(contents("/proc/sys/kernel/threads-max"), "32768\n");
 }
 
+// Files another subsystem registers (System V IPC's /proc/sysvipc) are
+// listed after the fixed ones, found by name, and generated at each open.
+TEST_F(ProcfsTest, registered_extra_files_are_listed_and_generated_at_each_open)
+{
+    EXPECT_EQ(MUST(list("/proc/sysvipc")), std::vector<std::string>({}));
+    static int s_generated = 0;
+    ASSERT_TRUE(procfs::register_extra_file({ procfs::ExtraDirectory::Sysvipc, "demo", [](procfs::TextBuffer& text) -> ErrorOr<void> {
+        text.appendf("generated %d\n", ++s_generated);
+        return {};
+    } }));
+    ASSERT_TRUE(procfs::register_extra_file({ procfs::ExtraDirectory::Sysvipc, "second", [](procfs::TextBuffer& text) -> ErrorOr<void> {
+        text.append("two\n");
+        return {};
+    } }));
+    EXPECT_EQ(MUST(list("/proc/sysvipc")), std::vector<std::string>({ "demo", "second" }));
+    EXPECT_EQ(MUST(list("/proc/sysvipc", 48)), std::vector<std::string>({ "demo", "second" }));
+    EXPECT_EQ(contents("/proc/sysvipc/demo"), "generated 1\n");
+    EXPECT_EQ(contents("/proc/sysvipc/demo"), "generated 2\n");
+    EXPECT_EQ(contents("/proc/sysvipc/second"), "two\n");
+    EXPECT_TRUE(vfs::open(as_root(), root(), "/proc/sysvipc/third", O_RDONLY, 0).is_error());
+    // Not in the other directories.
+    EXPECT_TRUE(vfs::open(as_root(), root(), "/proc/sys/kernel/demo", O_RDONLY, 0).is_error());
+}
+
 TEST_F(ProcfsTest, mounts_lists_the_mount_table_with_linux_options)
 {
     MUST(make_directory("/tmp dir"));
@@ -675,7 +700,7 @@ TEST_F(ProcfsTest, readdir_lists_fixed_entries_and_every_process_in_pid_order)
 {
     std::vector<std::string> names = MUST(list("/proc"));
     std::vector<std::string> expected = { "self", "thread-self", "cpuinfo", "devices", "filesystems", "interrupts", "loadavg",
-        "meminfo", "mounts", "net", "stat", "sys", "uptime", "version", "2", "42", "50" };
+        "meminfo", "mounts", "net", "stat", "sys", "sysvipc", "uptime", "version", "2", "42", "50" };
     EXPECT_EQ(names, expected);
     // A buffer that holds one or two records at a time resumes where it
     // stopped: the same names, none twice.
@@ -707,7 +732,10 @@ TEST_F(ProcfsTest, readdir_resumed_after_processes_come_and_go_neither_repeats_n
     source.remove(42);
     source.add(9000, [](ProcessInfo& p) { kernel_process(p, "late-high", 9000); });
     while (read_some(4096) != 0) { }
-    std::vector<std::string> pids(names.begin() + 16, names.end());
+    // The process directories are the names after "version", the last fixed entry.
+    auto last_fixed = std::find(names.begin(), names.end(), "version");
+    ASSERT_NE(last_fixed, names.end());
+    std::vector<std::string> pids(last_fixed + 1, names.end());
     EXPECT_EQ(pids, std::vector<std::string>({ "2", "50", "9000" }));
 }
 

@@ -5,6 +5,7 @@
 // process directories follow at 256 + pid (Linux's FIRST_PROCESS_ENTRY), so
 // a listing resumed at a saved position neither repeats nor skips a
 // process however many were created or reaped in between.
+#include <fs/procfs/extra_files.h>
 #include <fs/procfs/formats.h>
 #include <fs/procfs/procfs_inodes.h>
 #include <lib/format.h>
@@ -42,6 +43,7 @@ constexpr Entry kRootEntries[] = {
     { "net", Node::Net, kDirectoryMode },
     { "stat", Node::Stat, kFileMode },
     { "sys", Node::Sys, kDirectoryMode },
+    { "sysvipc", Node::Sysvipc, kDirectoryMode },
     { "uptime", Node::Uptime, kFileMode },
     { "version", Node::Version, kFileMode },
 };
@@ -163,6 +165,24 @@ i32 parse_id(StringView name)
     return value <= 0x7fffffff ? static_cast<i32>(value) : 0;
 }
 
+// The registered files (extra_files.h) that live in `directory`: calls
+// `callback(index, file)` for each, in registration order.
+template<typename Callback>
+void for_each_extra_file(Node directory, Callback callback)
+{
+    ExtraDirectory kind;
+    if (directory == Node::SysKernel)
+        kind = ExtraDirectory::SysKernel;
+    else if (directory == Node::Sysvipc)
+        kind = ExtraDirectory::Sysvipc;
+    else
+        return;
+    for (usize i = 0; i < extra_file_count(); ++i) {
+        if (extra_file(i).directory == kind)
+            callback(i, extra_file(i));
+    }
+}
+
 // A process that is gone reads as a name that is not there.
 Error not_found_if_gone(Error error)
 {
@@ -200,6 +220,7 @@ ErrorOr<RefPtr<vfs::Inode>> ProcDirectory::lookup(StringView name)
         if (name == entries.entries[i].name)
             entry = &entries.entries[i];
     }
+    Entry extra {};
     if (!entry) {
         if (node() == Node::Root)
             return lookup_pid(name);
@@ -207,7 +228,13 @@ ErrorOr<RefPtr<vfs::Inode>> ProcDirectory::lookup(StringView name)
             return lookup_tid(name);
         if (node() == Node::PidFd || node() == Node::PidFdinfo)
             return lookup_descriptor(name);
-        return Error::from_errno(ENOENT);
+        for_each_extra_file(node(), [&](usize index, ExtraFile const& file) {
+            if (name == file.name)
+                extra = { file.name, extra_node(index), kFileMode };
+        });
+        if (!extra.name)
+            return Error::from_errno(ENOENT);
+        entry = &extra;
     }
 
     ProcSource& source = procfs().source();
@@ -386,6 +413,20 @@ ErrorOr<u64> ProcDirectory::iterate(u64 position, vfs::DirectoryVisitor& visitor
     }
     if (node() == Node::Root)
         return iterate_pids(position, visitor);
+    // Registered files, at 2 + table entries + their rank here.
+    usize rank = entries.count;
+    bool full = false;
+    for_each_extra_file(node(), [&](usize index, ExtraFile const& file) {
+        if (full || position - vfs::kFirstEntryPosition > rank++)
+            return;
+        if (!visitor.visit(file.name, inode_number(extra_node(index), pid(), tid()), DT_REG, position + 1)) {
+            full = true;
+            return;
+        }
+        ++position;
+    });
+    if (full)
+        return position;
     // The task directory: its threads, at 2 + their index; fd/ and
     // fdinfo/: the descriptors.
     Node child = node() == Node::PidFd ? Node::PidFdLink : node() == Node::PidFdinfo ? Node::PidFdinfoFile : Node::TidDirectory;

@@ -1,6 +1,7 @@
 // procfs files and symlinks (fs/procfs/procfs_inodes.h): generate() asks
 // the source for a snapshot and formats it (fs/procfs/formats.h); a text
 // file serves reads from the snapshot it was made with.
+#include <fs/procfs/extra_files.h>
 #include <fs/procfs/formats.h>
 #include <fs/procfs/procfs_inodes.h>
 #include <lib/format.h>
@@ -266,8 +267,14 @@ ErrorOr<TextBuffer> generate(ProcSource& source, Node node, i32 pid, i32 tid)
         }
         break;
     }
-    default:
-        return Error::from_errno(EINVAL);
+    default: {
+        // A registered file (extra_files.h).
+        usize index = static_cast<u16>(node) - static_cast<u16>(Node::ExtraFirst);
+        if (static_cast<u16>(node) < static_cast<u16>(Node::ExtraFirst) || index >= extra_file_count())
+            return Error::from_errno(EINVAL);
+        TRY(extra_file(index).generate(out));
+        break;
+    }
     }
     TRY(out.finish());
     return out;

@@ -53,6 +53,7 @@ enum class Node : u16 {
     SysFsMqueueMsgsizeDefault,
     SysFsMqueueMsgsizeMax,
     SysFsMqueueQueuesMax,
+    Sysvipc,
 
     // /proc/<pid>/...
     PidDirectory = 64,
@@ -81,7 +82,12 @@ enum class Node : u16 {
     TidStatm,
     TidCmdline,
     TidComm,
+
+    // Files other subsystems register (extra_files.h): ExtraFirst + index.
+    ExtraFirst = 160,
 };
+
+constexpr Node extra_node(usize index) { return static_cast<Node>(static_cast<u16>(Node::ExtraFirst) + index); }
 
 // (node, pid, tid) -> inode number: pid in bits 40-62, tid in bits 16-39,
 // node below. PIDs and TIDs stay below Linux's limit of 2^22.
