@@ -162,8 +162,8 @@ void process_status(ProcessInfo const& process, ThreadInfo const* thread, u32 cp
     out.appendf("State:\t%s\n", state_name(whole ? process.state : task.state));
     out.appendf("Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", process.pid, whole ? process.pid : task.tid,
         process.ppid);
-    out.appendf("Uid:\t%u\t%u\t%u\t%u\n", ids.uid, ids.euid, ids.suid, ids.euid);
-    out.appendf("Gid:\t%u\t%u\t%u\t%u\n", ids.gid, ids.egid, ids.sgid, ids.egid);
+    out.appendf("Uid:\t%u\t%u\t%u\t%u\n", ids.uid, ids.euid, ids.suid, ids.fsuid);
+    out.appendf("Gid:\t%u\t%u\t%u\t%u\n", ids.gid, ids.egid, ids.sgid, ids.fsgid);
     out.appendf("FDSize:\t%u\nGroups:\t", process.fd_slots);
     for (u32 i = 0; i < ids.group_count && i < Credentials::kMaxGroups; ++i)
         out.appendf(i ? " %u" : "%u", ids.groups[i]);
