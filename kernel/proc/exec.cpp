@@ -127,7 +127,10 @@ ErrorOr<void> copy_string_array(VirtAddr user_array, StringList& out, usize& tot
 ErrorOr<RefPtr<vfs::OpenFile>> open_executable(StringView path)
 {
     auto context = current::vfs_context();
-    auto file = TRY(vfs::open(context, current::fs().cwd(), path, O_RDONLY, 0));
+    // O_PATH: exec needs an execute bit, not read permission (a mode 0711
+    // program runs for users who cannot read it); the loader reads the
+    // inode itself.
+    auto file = TRY(vfs::open(context, current::fs().cwd(), path, O_PATH, 0));
     vfs::Inode* inode = file->inode();
     if (!inode)
         return Error::from_errno(EACCES);
