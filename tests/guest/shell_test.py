@@ -38,18 +38,27 @@ NL = r"\r+\n"
 PASSWORDS = {"root": "haneul", "user": "user"}
 
 
-def login(step, name, prompt=PROMPT, password=None, timeout=None):
-    """At the login prompt: logs in as `name` and waits for its shell."""
-    step(f"login prompt ({name})", None, LOGIN, timeout)
+def login(step, name, prompt=PROMPT, password=None, timeout=None, prompt_seen=False):
+    """At the login prompt (waited for unless `prompt_seen`): logs in as
+    `name` and waits for its shell."""
+    if not prompt_seen:
+        step(f"login prompt ({name})", None, LOGIN, timeout)
     step(f"password prompt ({name})", name + "\r", "Password: ")
     step(f"logged in as {name}", (password or PASSWORDS[name]) + "\r", prompt)
 
 
-def user_session(step):
+def logout(step, child, name):
+    """Ends the shell; a second `exit` if it first warns of stopped jobs."""
+    step(f"logout ({name})", "exit\r", LOGIN + "|stopped jobs", 30)
+    if "stopped jobs" in child.after:
+        step(f"logout with stopped jobs ({name})", "exit\r", LOGIN, 30)
+
+
+def user_session(step, child):
     """From root's shell: logs out, fails one login, logs in as `user` and
     checks what an ordinary user may not do, then su; ends logged in as
     root again."""
-    step("logout", "exit\r", LOGIN, 30)
+    logout(step, child, "root")
     step("bad login name", "user\r", "Password: ")
     step("bad password refused", "wrong\r", ["Login incorrect", LOGIN], 30)
     step("user password", "user\r", "Password: ")
@@ -65,8 +74,8 @@ def user_session(step):
     step("su gives root", PASSWORDS["root"] + "\r", r"haneul:\S*# ")
     step("root after su", "id -u\r", ["0" + NL, r"haneul:\S*# "])
     step("leave su", "exit\r", USER_PROMPT)
-    step("user logout", "exit\r", LOGIN, 30)
-    login(step, "root")
+    logout(step, child, "user")
+    login(step, "root", prompt_seen=True)
 
 
 class Monitor:
@@ -156,7 +165,7 @@ def main():
         time.sleep(0.3)
         step("vi writes", ":wq\r", PROMPT)
         step("file written", "cat /tmp/note\r", ["hello vi" + NL, PROMPT])
-        user_session(step)
+        user_session(step, child)
         child.send("poweroff\r")
         child.expect(pexpect.EOF, timeout=30)
     except (pexpect.TIMEOUT, pexpect.EOF):
