@@ -211,6 +211,14 @@ void process_status(ProcessInfo const& process, ThreadInfo const* thread, u32 cp
         process.shared_pending_signals, task.blocked_signals, process.ignored_signals, process.caught_signals);
     u64 capabilities = ids.euid == 0 ? kAllCapabilities : 0;
     u64 permitted = ids.uid == 0 || ids.euid == 0 || ids.suid == 0 ? kAllCapabilities : 0;
+    // The file capabilities follow the file-system uid (security/credentials.h):
+    // CAP_CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID,
+    // LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE.
+    constexpr u64 kFileCapabilities = 0x1full | 1ull << 9 | 1ull << 27 | 1ull << 32;
+    if (ids.fsuid != 0)
+        capabilities &= ~kFileCapabilities;
+    else
+        capabilities |= permitted & kFileCapabilities;
     out.appendf("CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\nCapAmb:\t%016lx\n", 0ul, permitted,
         capabilities, kAllCapabilities, 0ul);
     // Speculation controls: what Linux prints where the architecture

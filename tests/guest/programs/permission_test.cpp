@@ -323,6 +323,7 @@ TEST(create_and_remove_need_write_and_search_on_the_parent)
 TEST(sticky_directory_protects_other_users_files)
 {
     NEED_ROOT();
+    EXPECT_EQ(mode_of("/tmp"), 01777); // the system's /tmp is such a directory
     OpenScratch dir("perm");
     std::string tmp = dir / "tmp";
     EXPECT_OK(mkdir(tmp.c_str(), 0777));
@@ -333,12 +334,14 @@ TEST(sticky_directory_protects_other_users_files)
         close(EXPECT_OK(open(theirs.c_str(), O_WRONLY | O_CREAT, 0666)));
         EXPECT_OK(chmod(theirs.c_str(), 0666));
         close(EXPECT_OK(open(again.c_str(), O_WRONLY | O_CREAT, 0666)));
+        EXPECT_OK(mkdir((tmp + "/dir").c_str(), 0777));
     });
     EXPECT_EXITED(status, 0);
     status = guest_test::in_child([&] {
         BECOME(kOther, kOther);
         EXPECT_ERRNO(unlink(theirs.c_str()), EPERM);
         EXPECT_ERRNO(rename(theirs.c_str(), (tmp + "/stolen").c_str()), EPERM);
+        EXPECT_ERRNO(rmdir((tmp + "/dir").c_str()), EPERM);
         // Its own files it may remove; writing theirs (mode 0666) is allowed.
         close(EXPECT_OK(open((tmp + "/own").c_str(), O_WRONLY | O_CREAT, 0644)));
         EXPECT_OK(unlink((tmp + "/own").c_str()));
@@ -348,6 +351,7 @@ TEST(sticky_directory_protects_other_users_files)
     status = guest_test::in_child([&] {
         BECOME(kUser, kUser);
         EXPECT_OK(unlink(theirs.c_str()));
+        EXPECT_OK(rmdir((tmp + "/dir").c_str()));
     });
     EXPECT_EXITED(status, 0);
     EXPECT_OK(unlink(again.c_str())); // root may
