@@ -564,7 +564,7 @@ ErrorOr<PipeFiles> create_pipe(u32 flags, Credentials const& creator)
 {
     RefPtr<vfs::Mount> mount = TRY(pipefs_mount());
     auto* inode = new (std::nothrow) PipeFsInode(mount->fs(), s_next_pipe_ino.fetch_add(1, std::memory_order_relaxed),
-        S_IFIFO | 0600, vfs::Owner { creator.euid, creator.egid });
+        S_IFIFO | 0600, vfs::Owner { creator.fsuid, creator.fsgid });
     if (!inode)
         return Error::from_errno(ENOMEM);
     RefPtr<vfs::Inode> inode_ref = adopt_ref(static_cast<vfs::Inode*>(inode));

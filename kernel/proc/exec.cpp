@@ -29,6 +29,7 @@
 #include <proc/process_manager.h>
 #include <proc/script.h>
 #include <proc/signals.h>
+#include <security/permissions.h>
 #include <sched/clock.h>
 #include <sched/scheduler.h>
 #include <utility>
@@ -126,7 +127,10 @@ ErrorOr<void> copy_string_array(VirtAddr user_array, StringList& out, usize& tot
 ErrorOr<RefPtr<vfs::OpenFile>> open_executable(StringView path)
 {
     auto context = current::vfs_context();
-    auto file = TRY(vfs::open(context, current::fs().cwd(), path, O_RDONLY, 0));
+    // O_PATH: exec needs an execute bit, not read permission (a mode 0711
+    // program runs for users who cannot read it); the loader reads the
+    // inode itself.
+    auto file = TRY(vfs::open(context, current::fs().cwd(), path, O_PATH, 0));
     vfs::Inode* inode = file->inode();
     if (!inode)
         return Error::from_errno(EACCES);
@@ -355,11 +359,17 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
     params.envc = envp.count;
     params.execfn = executable_path.view();
     initial_stack_set_image(params, image);
-    auto const& credentials = me.credentials();
+    // Set-user-ID and set-group-ID programs: the ids the new program runs
+    // with, decided from the ELF file (a #! script's own bits are ignored,
+    // as on Linux), committed at the point of no return.
+    bool nosuid = file->location().mount && (file->location().mount->flags() & MS_NOSUID);
+    auto exec_ids = security::credentials_for_exec(me.credentials(), file->inode()->ownership(), nosuid);
+    auto const& credentials = exec_ids.credentials;
     params.uid = credentials.uid;
     params.euid = credentials.euid;
     params.gid = credentials.gid;
     params.egid = credentials.egid;
+    params.secure = exec_ids.secure;
     params.hwcap = cpu::cpuid(1).edx;
     params.arg_limit = exec_arg_limit(me.resource_limit(rlimit::kStack).current);
     csprng::get_random_bytes(params.random, sizeof(params.random));
@@ -387,6 +397,10 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
     TRY(signals::prepare_exec(me)); // signals issue: actions shared by CLONE_SIGHAND get a private copy
 
     // The point of no return.
+    {
+        MutexLocker locker(process::lock());
+        me.credentials_for_update() = exec_ids.credentials;
+    }
     ProcessManager::exec_replace(me, current::thread(), std::move(space), std::move(command_line.value()),
         std::move(program_path), base_name(current_path.view()), environment);
     frame = user_mode::initial_frame(image.entry, stack_pointer);

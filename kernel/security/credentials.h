@@ -3,11 +3,16 @@
 // set*id calls of the users issue); the file-system manager passes it to
 // every permission decision (security/permissions.h).
 //
-// Linux keeps real, effective, saved and file-system ids; file access uses
-// the effective ones (the file-system ids equal them unless setfsuid is
-// called), access(2) uses the real ones (for_access_check()). Superuser
-// power is "effective uid 0", standing for the capabilities Linux gives
-// root (CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN, CAP_MKNOD, CAP_SYS_ADMIN...).
+// Linux keeps real, effective, saved and file-system ids. File access
+// (permission bits, ownership, the owner of new files) uses the file-system
+// ids; every set*id call sets them to the new effective ids, so they differ
+// only after setfsuid/setfsgid (a file server acting for a client without
+// changing who may signal it). access(2) uses the real ones
+// (for_access_check()). Superuser power stands for the capabilities Linux
+// gives root: "effective uid 0" for the process ones (CAP_SYS_ADMIN,
+// CAP_KILL, CAP_SETUID, CAP_SYS_NICE...), "file-system uid 0" for the file
+// ones (CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN, CAP_FSETID, CAP_MKNOD),
+// which Linux drops when fsuid leaves 0 and raises when it returns.
 // Host-buildable.
 #pragma once
 
@@ -23,6 +28,8 @@ struct Credentials {
     u32 egid { 0 };
     u32 suid { 0 };
     u32 sgid { 0 };
+    u32 fsuid { 0 };
+    u32 fsgid { 0 };
     u32 group_count { 0 };
     u32 groups[kMaxGroups] {};
 
@@ -30,17 +37,20 @@ struct Credentials {
     static constexpr Credentials user(u32 uid, u32 gid)
     {
         Credentials credentials;
-        credentials.uid = credentials.euid = credentials.suid = uid;
-        credentials.gid = credentials.egid = credentials.sgid = gid;
+        credentials.uid = credentials.euid = credentials.suid = credentials.fsuid = uid;
+        credentials.gid = credentials.egid = credentials.sgid = credentials.fsgid = gid;
         return credentials;
     }
 
     bool is_superuser() const { return euid == 0; }
+    // The file capabilities (see above): file permission decisions use this.
+    bool is_fs_superuser() const { return fsuid == 0; }
 
-    // True for the effective group and every supplementary group.
+    // True for the file-system group and every supplementary group (Linux's
+    // in_group_p): what file permission decisions ask.
     bool in_group(u32 group) const
     {
-        if (group == egid)
+        if (group == fsgid)
             return true;
         for (u32 i = 0; i < group_count; ++i) {
             if (groups[i] == group)
@@ -53,8 +63,15 @@ struct Credentials {
     Credentials for_access_check() const
     {
         Credentials copy = *this;
-        copy.euid = uid;
-        copy.egid = gid;
+        copy.fsuid = uid;
+        copy.fsgid = gid;
         return copy;
+    }
+
+    // After any set*id call: the file-system ids follow the effective ones.
+    void sync_fs_ids()
+    {
+        fsuid = euid;
+        fsgid = egid;
     }
 };

@@ -78,7 +78,22 @@ u32 mode_after_write(Credentials const&, u32 mode);
 // mknod of a device node needs the superuser (EPERM).
 ErrorOr<void> check_mknod(Credentials const&, u32 mode);
 
-// mount, umount, chroot: the superuser only (EPERM).
+// mount, umount, chroot, sethostname, reboot, settimeofday: the process
+// superuser (effective uid 0, Linux's CAP_SYS_ADMIN and friends) only (EPERM).
 ErrorOr<void> check_admin(Credentials const&);
+
+// execve of `program` (the ELF file itself, not a #! script that names it):
+// a set-user-ID file makes its owner the effective uid, a set-group-ID file
+// with group execute its group the effective gid (without group execute the
+// bit marks mandatory locking), unless the mount is nosuid. Saved ids take
+// the new effective ones and the file-system ids follow, as after any
+// exec. `secure` becomes AT_SECURE: the program runs with ids its caller
+// did not have, so its C library must not trust the environment
+// (LD_PRELOAD, MALLOC_*...).
+struct ExecCredentials {
+    Credentials credentials;
+    bool secure;
+};
+ExecCredentials credentials_for_exec(Credentials const&, FileOwnership const& program, bool nosuid_mount);
 
 }

@@ -1,6 +1,8 @@
 // Who a process is (CONCEPTS A1, security manager): the get/set calls for
-// real, effective and saved user and group IDs and the supplementary
-// groups, with Linux's rules. "Privileged" is effective UID 0, standing for
+// real, effective, saved and file-system user and group IDs and the
+// supplementary groups, with Linux's rules (kernel/sys.c): every set*id
+// call that succeeds leaves the file-system id equal to the new effective
+// one; only setfsuid/setfsgid move it apart. "Privileged" is effective UID 0, standing for
 // CAP_SETUID/CAP_SETGID. Changes happen under the process lock, for the
 // whole process (Linux's C libraries broadcast them to every thread).
 #include <proc/current.h>
@@ -17,6 +19,7 @@ ErrorOr<long> update(Change change)
     Credentials& credentials = current::process().credentials_for_update();
     Credentials updated = credentials;
     TRY(change(updated));
+    updated.sync_fs_ids();
     credentials = updated;
     return 0;
 }
@@ -158,6 +161,9 @@ REGISTER_SYSCALL(getgroups, sys_getgroups);
 ErrorOr<long> sys_setgroups(int size, UserPtr<u32> list)
 {
     constexpr int kNgroupsMax = 65536;
+    // Linux asks for CAP_SETGID before it looks at the arguments.
+    if (!current::credentials().is_superuser())
+        return Error::from_errno(EPERM);
     if (size < 0 || size > kNgroupsMax)
         return Error::from_errno(EINVAL);
     if (static_cast<usize>(size) > Credentials::kMaxGroups)
@@ -166,7 +172,7 @@ ErrorOr<long> sys_setgroups(int size, UserPtr<u32> list)
     TRY(copy_from_user(groups, list.address(), static_cast<usize>(size) * sizeof(u32)));
     return update([&](Credentials& c) -> ErrorOr<void> {
         if (!c.is_superuser())
-            return Error::from_errno(EPERM);
+            return Error::from_errno(EPERM); // changed by another thread meanwhile
         c.group_count = static_cast<u32>(size);
         for (int i = 0; i < size; ++i)
             c.groups[i] = groups[i];
@@ -174,5 +180,42 @@ ErrorOr<long> sys_setgroups(int size, UserPtr<u32> list)
     });
 }
 REGISTER_SYSCALL(setgroups, sys_setgroups);
+
+// setfsuid/setfsgid: the file-system id may become the real, effective,
+// saved or current file-system id, or anything for the privileged. The
+// call always returns the previous value, success or not (so a caller
+// checks by calling again); -1 only asks.
+template<typename Ids>
+long set_fs_id(u32 id, Ids ids)
+{
+    MutexLocker locker(process::lock());
+    Credentials& credentials = current::process().credentials_for_update();
+    auto [real, effective, saved, fs] = ids(credentials);
+    u32 old = *fs;
+    if (id == kUnchanged)
+        return old;
+    if (credentials.is_superuser() || is_one_of(id, *real, *effective, *saved) || id == old)
+        *fs = id;
+    return old;
+}
+
+struct IdRefs {
+    u32* real;
+    u32* effective;
+    u32* saved;
+    u32* fs;
+};
+
+ErrorOr<long> sys_setfsuid(u32 uid)
+{
+    return set_fs_id(uid, [](Credentials& c) { return IdRefs { &c.uid, &c.euid, &c.suid, &c.fsuid }; });
+}
+REGISTER_SYSCALL(setfsuid, sys_setfsuid);
+
+ErrorOr<long> sys_setfsgid(u32 gid)
+{
+    return set_fs_id(gid, [](Credentials& c) { return IdRefs { &c.gid, &c.egid, &c.sgid, &c.fsgid }; });
+}
+REGISTER_SYSCALL(setfsgid, sys_setfsgid);
 
 }

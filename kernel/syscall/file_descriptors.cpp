@@ -40,6 +40,7 @@
 #include <sched/clock.h>
 #include <sched/condition_variable.h>
 #include <sched/mutex.h>
+#include <security/permissions.h>
 #include <syscall/file_locks.h>
 #include <syscall/syscall.h>
 
@@ -735,7 +736,7 @@ ErrorOr<long> set_status_flags(vfs::OpenFile& file, u64 argument)
     if ((flags & O_NOATIME) && !(file.flags() & O_NOATIME)) {
         Credentials const& credentials = current::credentials();
         vfs::Inode* inode = file.inode();
-        if (inode && !credentials.is_superuser() && inode->ownership().uid != credentials.euid)
+        if (inode && !security::is_owner(credentials, inode->ownership()))
             return Error::from_errno(EPERM);
     }
     file.set_status_flags(flags);

@@ -345,7 +345,7 @@ ErrorOr<long> do_link(int old_dirfd, UserPtr<char const> old_user_path, int new_
         return Error::from_errno(EINVAL);
     // linkat(fd, "", ..., AT_EMPTY_PATH) gives any open file a name, so
     // Linux reserves it to CAP_DAC_READ_SEARCH (here: the superuser).
-    if ((flags & AT_EMPTY_PATH) && !current::credentials().is_superuser())
+    if ((flags & AT_EMPTY_PATH) && !current::credentials().is_fs_superuser())
         return Error::from_errno(ENOENT);
     KString old_path = TRY(copy_path_or_empty(old_user_path, flags));
     KString new_path = TRY(copy_path(new_user_path));

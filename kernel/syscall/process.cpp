@@ -14,6 +14,7 @@
 #include <proc/user_return.h>
 #include <proc/wait.h>
 #include <sched/scheduler.h>
+#include <security/permissions.h>
 #include <syscall/syscall.h>
 
 namespace {
@@ -291,6 +292,8 @@ ErrorOr<long> sys_reboot(u32 magic1, u32 magic2, u32 command, u64)
     constexpr u32 kMagic2[] = { 672274793, 85072278, 369367448, 537993216 };
     constexpr u32 kRestart = 0x01234567, kHalt = 0xcdef0123, kPowerOff = 0x4321fedc, kCadOn = 0x89abcdef,
                   kCadOff = 0;
+    // Linux asks for CAP_SYS_BOOT before it looks at the magic numbers.
+    TRY(security::check_admin(current::credentials()));
     if (magic1 != kMagic1)
         return Error::from_errno(EINVAL);
     bool magic_ok = false;
@@ -298,8 +301,6 @@ ErrorOr<long> sys_reboot(u32 magic1, u32 magic2, u32 command, u64)
         magic_ok = magic_ok || magic == magic2;
     if (!magic_ok)
         return Error::from_errno(EINVAL);
-    if (!current::credentials().is_superuser())
-        return Error::from_errno(EPERM);
     switch (command) {
     case kCadOn:
     case kCadOff:

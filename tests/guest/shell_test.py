@@ -2,13 +2,18 @@
 """Interactive shell test: boots Haneul exactly as `make run` does and uses the
 busybox ash prompt on the serial console the way a person would.
 
-- the boot ends at the shell prompt (init ran /etc/rc and started ash);
+- the boot ends at the login prompt (init ran /etc/rc and started getty);
+  root logs in with the password /etc/issue shows and gets ash;
 - commands run and print: echo, a pipeline, ls -l /, ps, free, uptime;
 - the terminal's line editing works (backspace as DEL and as ^H);
 - ^C ends the foreground job (sleep, cat) and the shell survives;
 - ^Z stops a job, `jobs` lists it, `kill %1` ends it;
 - keys typed on the PS/2 keyboard (QEMU monitor `sendkey`) reach the shell;
 - busybox vi edits and writes a file;
+- the users scenario (user_session): a wrong password is refused and the
+  login prompt comes back; `user` cannot read /etc/shadow, kill init or
+  write /etc, may write /tmp; su refuses a wrong password and gives a root
+  shell with the right one;
 - `poweroff` ends the machine.
 
 Prints the wall time from QEMU's start to the prompt (not asserted).
@@ -26,7 +31,51 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import qemu  # noqa: E402
 
 PROMPT = "haneul:~# "
+USER_PROMPT = r"haneul:~\$ "
+LOGIN = "login: "
 NL = r"\r+\n"
+# The accounts of user/rootfs/etc/shadow (shown by /etc/issue).
+PASSWORDS = {"root": "haneul", "user": "user"}
+
+
+def login(step, name, prompt=PROMPT, password=None, timeout=None, prompt_seen=False):
+    """At the login prompt (waited for unless `prompt_seen`): logs in as
+    `name` and waits for its shell."""
+    if not prompt_seen:
+        step(f"login prompt ({name})", None, LOGIN, timeout)
+    step(f"password prompt ({name})", name + "\r", "Password: ")
+    step(f"logged in as {name}", (password or PASSWORDS[name]) + "\r", prompt)
+
+
+def logout(step, child, name):
+    """Ends the shell; a second `exit` if it first warns of stopped jobs."""
+    step(f"logout ({name})", "exit\r", LOGIN + "|stopped jobs", 30)
+    if "stopped jobs" in child.after:
+        step(f"logout with stopped jobs ({name})", "exit\r", LOGIN, 30)
+
+
+def user_session(step, child):
+    """From root's shell: logs out, fails one login, logs in as `user` and
+    checks what an ordinary user may not do, then su; ends logged in as
+    root again."""
+    logout(step, child, "root")
+    step("bad login name", "user\r", "Password: ")
+    step("bad password refused", "wrong\r", ["Login incorrect", LOGIN], 30)
+    step("user password", "user\r", "Password: ")
+    step("user logged in", PASSWORDS["user"] + "\r", USER_PROMPT)
+    step("user id", "id -u\r", ["1000" + NL, USER_PROMPT])
+    step("shadow unreadable", "cat /etc/shadow\r", ["Permission denied", USER_PROMPT])
+    step("kill init refused", "kill -9 1\r", ["not permitted", USER_PROMPT])
+    step("/etc not writable", "touch /etc/x\r", ["Permission denied", USER_PROMPT])
+    step("/tmp writable", "touch /tmp/x && ls -l /tmp/x\r", [r"user\s+user.*/tmp/x", USER_PROMPT])
+    step("su bad password", "su\r", "Password: ")
+    step("su refused", "wrong\r", ["incorrect password", USER_PROMPT], 30)
+    step("su password", "su\r", "Password: ")
+    step("su gives root", PASSWORDS["root"] + "\r", r"haneul:\S*# ")
+    step("root after su", "id -u\r", ["0" + NL, r"haneul:\S*# "])
+    step("leave su", "exit\r", USER_PROMPT)
+    logout(step, child, "user")
+    login(step, "root", prompt_seen=True)
 
 
 class Monitor:
@@ -82,7 +131,7 @@ def main():
             raise
 
     try:
-        step("prompt", None, PROMPT, 90)
+        login(step, "root", timeout=90)
         prompt_at = time.monotonic() - started
         step("echo", "echo hello\r", ["hello" + NL, PROMPT])
         step("pipeline", "ls /bin | sort | head -3 | wc -l\r", ["3" + NL, PROMPT])
@@ -116,13 +165,14 @@ def main():
         time.sleep(0.3)
         step("vi writes", ":wq\r", PROMPT)
         step("file written", "cat /tmp/note\r", ["hello vi" + NL, PROMPT])
+        user_session(step, child)
         child.send("poweroff\r")
         child.expect(pexpect.EOF, timeout=30)
     except (pexpect.TIMEOUT, pexpect.EOF):
         child.terminate(force=True)
         print(f"\nFAILED: {', '.join(failures)}")
         return 1
-    print(f"\nboot to shell prompt: {prompt_at:.2f} s wall")
+    print(f"\nboot to root's shell prompt (login included): {prompt_at:.2f} s wall")
     print("PASS: the shell answers on the console")
     return 0
 

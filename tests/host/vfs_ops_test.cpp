@@ -526,6 +526,7 @@ TEST_F(VfsOpsTest, access_uses_the_real_ids_unless_eaccess)
     MUST(vfs::access(as_root(), root(), "/f", F_OK, 0));
     Credentials setuid_program = Credentials::user(2000, 2000);
     setuid_program.euid = 1000; // running a set-user-id program of user 1000
+    setuid_program.sync_fs_ids();
     vfs::Context program = context(setuid_program);
     EXPECT_ERRNO(vfs::access(program, root(), "/f", R_OK, 0), EACCES);
     MUST(vfs::access(program, root(), "/f", R_OK | W_OK, AT_EACCESS));

@@ -1,8 +1,11 @@
 // Haneul's /sbin/init: PID 1, the first user process (CONCEPTS C1, C7).
 //
 // It mounts the kernel's file systems (/proc, /dev, /tmp, /dev/shm,
-// /dev/mqueue), runs /etc/rc, then keeps a login shell on the console, starting a new one
-// whenever the last exits. Like every init it also reaps every orphan the
+// /dev/mqueue), runs /etc/rc, then keeps a getty on the console (busybox's:
+// /etc/issue, the login prompt, then login(1) checks the password against
+// /etc/shadow and starts the user's shell), starting a new one whenever the
+// session ends. Without /sbin/getty it falls back to a root shell. Like
+// every init it also reaps every orphan the
 // kernel re-parents to it, so no zombie outlives its parent (C7).
 //
 // Arguments: the kernel passes the words after `--` on its command line to
@@ -35,6 +38,7 @@
 namespace {
 
 constexpr char kPath[] = "/sbin:/bin:/usr/sbin:/usr/bin";
+constexpr char kGetty[] = "/sbin/getty";
 
 const char* const kShellEnvironment[] = {
     "HOME=/root",
@@ -235,18 +239,28 @@ int main(int argc, char** argv)
     for (;;) {
         if (g_shutdown_request)
             shut_down(g_shutdown_request);
-        // A login shell ("-sh"), so that it reads /etc/profile, in root's
-        // home, as login(1) would start it.
-        char sh[] = "-sh";
-        char* shell[] = { sh, nullptr };
-        pid_t pid = spawn(shell, { .with_console = true, .directory = "/root", .path = "/bin/sh" });
+        pid_t pid;
+        if (access(kGetty, X_OK) == 0) {
+            // getty -L: a local line (no modem control); speed 0 keeps the
+            // console's. The session is getty, then login, then the shell,
+            // all one process: when it ends, a new getty starts.
+            char getty[] = "getty", local[] = "-L", speed[] = "0", line[] = "console", term[] = "linux";
+            char* argv_getty[] = { getty, local, speed, line, term, nullptr };
+            pid = spawn(argv_getty, { .with_console = true, .directory = "/", .path = kGetty });
+        } else {
+            // A login shell ("-sh"), so that it reads /etc/profile, in
+            // root's home, as login(1) would start it.
+            char sh[] = "-sh";
+            char* shell[] = { sh, nullptr };
+            pid = spawn(shell, { .with_console = true, .directory = "/root", .path = "/bin/sh" });
+        }
         if (pid < 0) {
             sleep(1);
             continue;
         }
         int status = wait_for(pid);
         if (WIFSIGNALED(status))
-            say("the shell was killed by a signal; starting a new one");
-        sleep(1); // a shell that dies at once must not spin the CPU
+            say("the console session was killed by a signal; starting a new one");
+        sleep(1); // a session that dies at once must not spin the CPU
     }
 }

@@ -162,8 +162,8 @@ void process_status(ProcessInfo const& process, ThreadInfo const* thread, u32 cp
     out.appendf("State:\t%s\n", state_name(whole ? process.state : task.state));
     out.appendf("Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", process.pid, whole ? process.pid : task.tid,
         process.ppid);
-    out.appendf("Uid:\t%u\t%u\t%u\t%u\n", ids.uid, ids.euid, ids.suid, ids.euid);
-    out.appendf("Gid:\t%u\t%u\t%u\t%u\n", ids.gid, ids.egid, ids.sgid, ids.egid);
+    out.appendf("Uid:\t%u\t%u\t%u\t%u\n", ids.uid, ids.euid, ids.suid, ids.fsuid);
+    out.appendf("Gid:\t%u\t%u\t%u\t%u\n", ids.gid, ids.egid, ids.sgid, ids.fsgid);
     out.appendf("FDSize:\t%u\nGroups:\t", process.fd_slots);
     for (u32 i = 0; i < ids.group_count && i < Credentials::kMaxGroups; ++i)
         out.appendf(i ? " %u" : "%u", ids.groups[i]);
@@ -211,6 +211,14 @@ void process_status(ProcessInfo const& process, ThreadInfo const* thread, u32 cp
         process.shared_pending_signals, task.blocked_signals, process.ignored_signals, process.caught_signals);
     u64 capabilities = ids.euid == 0 ? kAllCapabilities : 0;
     u64 permitted = ids.uid == 0 || ids.euid == 0 || ids.suid == 0 ? kAllCapabilities : 0;
+    // The file capabilities follow the file-system uid (security/credentials.h):
+    // CAP_CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID,
+    // LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE.
+    constexpr u64 kFileCapabilities = 0x1full | 1ull << 9 | 1ull << 27 | 1ull << 32;
+    if (ids.fsuid != 0)
+        capabilities &= ~kFileCapabilities;
+    else
+        capabilities |= permitted & kFileCapabilities;
     out.appendf("CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\nCapAmb:\t%016lx\n", 0ul, permitted,
         capabilities, kAllCapabilities, 0ul);
     // Speculation controls: what Linux prints where the architecture
