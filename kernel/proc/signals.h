@@ -210,6 +210,14 @@ ErrorOr<ITimerVal> get_itimer(int which);
 ErrorOr<void> kill(pid_t pid, SigInfo const& info);
 ErrorOr<void> kill_thread(pid_t tgid, pid_t tid, SigInfo const& info); // tgid 0: any process
 
+// The terminal's job control (tty/job_control.cpp), for the calling
+// thread: whether it blocks `signal` or its process ignores it (Linux's
+// is_ignored: SIGTTIN then makes a background read EIO), and whether its
+// process group is orphaned (no SIGTTIN/SIGTTOU stop, EIO instead). Take
+// the siglock / the process lock (not held by the caller).
+bool current_blocks_or_ignores(int signal);
+bool current_group_is_orphaned();
+
 // Hooks other subsystems declare weak (ipc/pipe.cpp).
 void send_sigpipe_to_current();
 bool current_has_pending_signal();

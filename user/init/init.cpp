@@ -1,6 +1,6 @@
 // Haneul's /sbin/init: PID 1, the first user process (CONCEPTS C1, C7).
 //
-// It mounts the kernel's file systems (/proc, /dev, /tmp, /dev/shm), runs
+// It mounts the kernel's file systems (/proc, /dev, /dev/pts, /tmp, /dev/shm), runs
 // /etc/rc, then keeps a login shell on the console, starting a new one
 // whenever the last exits. Like every init it also reaps every orphan the
 // kernel re-parents to it, so no zombie outlives its parent (C7).
@@ -211,6 +211,7 @@ int main(int argc, char** argv)
 
     mount_or_say("proc", "/proc", "proc");
     mount_or_say("devtmpfs", "/dev", "devtmpfs");
+    mount_or_say("devpts", "/dev/pts", "devpts");
     open_console_if_needed();
     mount_or_say("tmpfs", "/tmp", "tmpfs");
     chmod("/tmp", 01777);
