@@ -510,6 +510,11 @@ bool wait_while_stopped(Process& me, ProcessSignals& state, ThreadSignals& threa
     SpinlockLocker locker(state.lock);
     if (!state.stopped)
         return false;
+    // A SIGKILL (or an exit) that came while it was stopped is taken by
+    // the caller's delivery loop: reporting "was stopped" again would
+    // bring it straight back here, for ever.
+    if (contains(thread.pending.set | state.shared.set, kSigKill) || me.is_exiting())
+        return false;
     // ps and /proc show the wait as the stop it is (T).
     Thread& scheduler_thread = current::thread();
     scheduler_thread.job_stopped = true;
