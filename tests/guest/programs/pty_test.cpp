@@ -502,6 +502,44 @@ TEST(dev_tty_is_enxio_without_a_controlling_terminal)
     EXPECT(read_until(pty.master, "via dev tty\r\n", seen, sizeof(seen)));
 }
 
+TEST(controlling_process_exit_hangs_up_the_foreground_group)
+{
+    Pty pty;
+    EXPECT(open_pty(pty));
+    int report[2];
+    EXPECT_OK(pipe(report));
+    int status = guest_test::in_child([&] {
+        close(report[0]);
+        close(pty.master);
+        EXPECT(take_terminal(pty.name));
+        int ready[2];
+        EXPECT_OK(pipe(ready));
+        // b stays in the leader's (foreground) group.
+        pid_t b = fork();
+        if (b == 0) {
+            struct sigaction action {};
+            action.sa_handler = count_hangup;
+            sigaction(SIGHUP, &action, nullptr);
+            (void)!write(ready[1], "r", 1);
+            while (!g_hangups)
+                pause();
+            (void)!write(report[1], "H", 1);
+            _exit(0);
+        }
+        char c;
+        EXPECT_EQ(read(ready[0], &c, 1), 1);
+        // The leader leaves now: its terminal's foreground group hears it.
+    });
+    close(report[1]);
+    EXPECT_EXITED(status, 0);
+    char c = 0;
+    struct pollfd p = { report[0], POLLIN, 0 };
+    EXPECT_EQ(poll(&p, 1, 20000), 1);
+    EXPECT_EQ(read(report[0], &c, 1), 1);
+    EXPECT_EQ(c, 'H');
+    close(report[0]);
+}
+
 TEST(orphaned_stopped_group_gets_sighup_and_sigcont)
 {
     int report[2];
