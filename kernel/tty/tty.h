@@ -27,7 +27,11 @@
 // Locking, in order: the reader mutex or the writer mutex (one reader and
 // one writer at a time, as Linux's atomic_read_lock/atomic_write_lock),
 // then the terminal mutex (line discipline, window size, groups), then the
-// driver's own output lock. The input ring's spinlock is a leaf.
+// driver's own output lock. The input ring's spinlock is a leaf. The job
+// control checks (which take the process lock) run with the reader or
+// writer mutex held but never the terminal mutex; a hang-up may come with
+// the process lock held (a master closed by an exit) and takes only the
+// terminal mutex.
 //
 // Job control (tty/job_control.h): a terminal is the controlling terminal
 // of at most one session (m_session); a background group that reads it
@@ -93,7 +97,7 @@ public:
     // From interrupt handlers (any CPU): queues the byte for the input worker.
     void receive_from_interrupt(u8 c);
     // Thread context: runs the line discipline over `bytes` now (the input
-    // worker; pseudo-terminal masters later; the self-tests).
+    // worker; a pseudo-terminal master's writes; the self-tests).
     void receive(u8 const* bytes, usize count);
     // Starts the kernel process that drains receive_from_interrupt()'s
     // queue. Needs the process manager (after process::init()).
