@@ -464,6 +464,25 @@ ErrorOr<void> AddressSpace::zero_bytes(VirtAddr address, usize size)
     return write_bytes(address, nullptr, size);
 }
 
+ErrorOr<void> AddressSpace::read_bytes(VirtAddr address, void* data, usize size)
+{
+    auto* to = static_cast<u8*>(data);
+    SpinlockLocker locker(m_lock);
+    while (size > 0) {
+        VirtAddr page = align_down(address, kPageSize);
+        usize offset = address - page;
+        usize chunk = kPageSize - offset < size ? kPageSize - offset : size;
+        u64* entry = page_table::find_entry(m_root, page, table_virt);
+        if (!entry || !(*entry & page_table::kPresent) || !(*entry & page_table::kUser))
+            return Error::from_errno(EFAULT);
+        memcpy(to, phys_to_virt<u8>(*entry & page_table::kAddressMask) + offset, chunk);
+        to += chunk;
+        address += chunk;
+        size -= chunk;
+    }
+    return {};
+}
+
 ErrorOr<PhysAddr> AddressSpace::translate(VirtAddr address)
 {
     SpinlockLocker locker(m_lock);

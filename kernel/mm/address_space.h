@@ -68,6 +68,11 @@ public:
     // allocating pages and breaking copy-on-write as needed.
     ErrorOr<void> write_bytes(VirtAddr address, void const* data, usize size);
     ErrorOr<void> zero_bytes(VirtAddr address, usize size);
+    // Copies out of this address space (not necessarily the current one)
+    // what is resident now, without faulting anything in: /proc/<pid>/
+    // environ reading another process's stack. EFAULT at the first page
+    // that is not present.
+    ErrorOr<void> read_bytes(VirtAddr address, void* data, usize size);
 
     // Physical page behind a user address if present (tests, /proc).
     ErrorOr<PhysAddr> translate(VirtAddr address);

@@ -36,8 +36,11 @@ enum VmaFlag : u32 {
 class MemoryObject : public RefCounted<MemoryObject> {
 public:
     virtual ~MemoryObject() = default;
-    // For /proc/<pid>/maps: a path or a bracketed name.
+    // For /proc/<pid>/maps: a path or a bracketed name, and the file's
+    // device and inode numbers (0 for memory no file stands behind).
     virtual const char* describe() const = 0;
+    virtual u64 device_number() const { return 0; }
+    virtual u64 inode_number() const { return 0; }
     // The physical page at `page_index` of the object, with one reference
     // taken for the caller (who maps it, or copies it and drops the
     // reference). Allocates it zero-filled if it does not exist yet.

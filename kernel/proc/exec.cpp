@@ -173,9 +173,9 @@ bool file_offset_of(ElfImage const& image, VirtAddr page, u64& offset)
 // backing merge into one area. elf.h allows two segments to share a page
 // only when the same file page is behind both; the page then gets the
 // union of their rights (elf_page_flags).
-ErrorOr<void> load_segments(mm::AddressSpace& space, vfs::Inode& inode, ElfImage const& image)
+ErrorOr<void> load_segments(mm::AddressSpace& space, vfs::Inode& inode, ElfImage const& image, StringView path)
 {
-    auto object = TRY(vfs::create_inode_memory_object(RefPtr<vfs::Inode>(inode)));
+    auto object = TRY(vfs::create_inode_memory_object(RefPtr<vfs::Inode>(inode), path));
     for (usize i = 0; i < image.segment_count; ++i) {
         auto const& segment = image.segments[i];
         for (VirtAddr page = segment.page_start(); page < segment.page_end(); page += mm::kPageSize) {
@@ -204,7 +204,9 @@ ErrorOr<void> load_segments(mm::AddressSpace& space, vfs::Inode& inode, ElfImage
     return {};
 }
 
-ErrorOr<VirtAddr> build_stack(mm::AddressSpace& space, InitialStackParams const& params)
+// Returns the first instruction's stack pointer; `environment` gets where
+// the envp strings landed.
+ErrorOr<VirtAddr> build_stack(mm::AddressSpace& space, InitialStackParams const& params, Process::UserRange& environment)
 {
     VirtAddr top = mm::kUserStackTop;
     usize needed = TRY(initial_stack_size(params));
@@ -220,7 +222,14 @@ ErrorOr<VirtAddr> build_stack(mm::AddressSpace& space, InitialStackParams const&
         kfree(buffer);
         return stack.error();
     }
-    auto written = space.write_bytes(stack.value().stack_pointer, stack.value().data, stack.value().size);
+    // The envp strings run from envp[0]'s string up to the AT_EXECFN string
+    // (initial_stack.h's layout).
+    auto const& built = stack.value();
+    environment.end = built.execfn;
+    environment.start = built.execfn;
+    if (params.envc > 0)
+        memcpy(&environment.start, built.data + (built.envp - built.stack_pointer), sizeof(u64));
+    auto written = space.write_bytes(built.stack_pointer, built.data, built.size);
     kfree(buffer);
     TRY(written);
     return stack.value().stack_pointer;
@@ -320,7 +329,15 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
 
     auto space = TRY(mm::AddressSpace::create());
     space->set_stack_limit(current::process().resource_limit(rlimit::kStack).current);
-    TRY(load_segments(*space, *file->inode(), image));
+    // The program file's absolute path, for /proc/<pid>/exe and maps: the
+    // path walked when it is absolute (a shell's PATH search gives one),
+    // else the file's found name.
+    KString program_path;
+    if (current_path.view().starts_with('/'))
+        program_path = TRY(KString::create(current_path.view()));
+    else
+        program_path = TRY(vfs::describe_location(current::vfs_context(), file->location()));
+    TRY(load_segments(*space, *file->inode(), image, program_path.view()));
     space->set_brk_start(image.brk_start);
 
     Process& me = current::process();
@@ -346,7 +363,8 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
     params.hwcap = cpu::cpuid(1).edx;
     params.arg_limit = exec_arg_limit(me.resource_limit(rlimit::kStack).current);
     csprng::get_random_bytes(params.random, sizeof(params.random));
-    VirtAddr stack_pointer = TRY(build_stack(*space, params));
+    Process::UserRange environment;
+    VirtAddr stack_pointer = TRY(build_stack(*space, params, environment));
 
     // /proc/<pid>/cmdline: argv, NUL-separated.
     usize cmdline_length = 0;
@@ -370,13 +388,13 @@ ErrorOr<long> exec::execute(InterruptFrame& frame, StringView path, usize argc, 
 
     // The point of no return.
     ProcessManager::exec_replace(me, current::thread(), std::move(space), std::move(command_line.value()),
-        std::move(executable_path), base_name(current_path.view()));
+        std::move(program_path), base_name(current_path.view()), environment);
     frame = user_mode::initial_frame(image.entry, stack_pointer);
     return 0;
 }
 
 void ProcessManager::exec_replace(Process& process, Thread& thread, RefPtr<mm::AddressSpace> space, KString command_line,
-    KString path, const char* name)
+    KString path, const char* name, Process::UserRange environment)
 {
     // Other threads of the process end first (execve in a multi-threaded
     // program: Linux's de_thread).
@@ -395,6 +413,7 @@ void ProcessManager::exec_replace(Process& process, Thread& thread, RefPtr<mm::A
         process.m_address_space_root = space->root();
         process.m_command_line = std::move(command_line);
         process.m_executable_path = std::move(path);
+        process.m_environment_range = environment;
         usize length = strnlen(name, sizeof(process.m_name) - 1);
         memcpy(process.m_name, name, length);
         process.m_name[length] = 0;

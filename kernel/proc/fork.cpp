@@ -116,6 +116,7 @@ ErrorOr<long> ProcessManager::clone(InterruptFrame& frame, CloneRequest const& r
         child->m_fs_context = fs;
         child->m_command_line = std::move(command_line);
         child->m_executable_path = std::move(executable);
+        child->m_environment_range = me.m_environment_range;
         child->m_exit_signal = request.exit_signal;
         child->m_pgid = me.m_pgid;
         child->m_sid = me.m_sid;

@@ -167,6 +167,13 @@ public:
     StringView command_line() const { return m_command_line.view(); }
     // The path execve was given (AT_EXECFN, /proc/<pid>/exe for now).
     StringView executable_path() const { return m_executable_path.view(); }
+    // Where exec put the environment strings on the stack, [start, end)
+    // (Linux's mm->env_start/env_end), for /proc/<pid>/environ.
+    struct UserRange {
+        VirtAddr start { 0 };
+        VirtAddr end { 0 };
+    };
+    UserRange environment_range() const { return m_environment_range; }
     // RLIMIT_*: read and written under the process lock; a value read
     // without it may be one update old, never torn (64-bit stores).
     ResourceLimit resource_limit(int resource) const { return m_limits[resource]; }
@@ -254,6 +261,7 @@ private:
     RefPtr<vfs::FsContext> m_fs_context;
     KString m_command_line;
     KString m_executable_path;
+    UserRange m_environment_range;
     ResourceLimit m_limits[rlimit::kCount] {};
     int m_exit_signal { 0 };
     std::atomic<bool> m_group_exiting { false };

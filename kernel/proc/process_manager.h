@@ -58,7 +58,8 @@ struct ProcessManager {
     // fork.cpp
     static ErrorOr<long> clone(InterruptFrame& frame, CloneRequest const& request);
     // exec.cpp
-    static void exec_replace(Process&, Thread&, RefPtr<mm::AddressSpace>, KString command_line, KString path, const char* name);
+    static void exec_replace(Process&, Thread&, RefPtr<mm::AddressSpace>, KString command_line, KString path, const char* name,
+        Process::UserRange environment);
     // wait.cpp
     static ErrorOr<bool> reap_one(Process& parent, Process& child, int options, int* status, pid_t* pid);
     static u64 child_events(Process&);

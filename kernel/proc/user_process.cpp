@@ -18,6 +18,7 @@
 #include <lib/log.h>
 #include <lib/string.h>
 #include <mm/address_space.h>
+#include <sched/policy.h>
 #include <mm/paging.h>
 #include <proc/current.h>
 #include <proc/exit_hooks.h>
@@ -75,6 +76,18 @@ ErrorOr<ProcessThread*> ProcessManager::create_user_thread(Process& process, Int
         created.nice = like->nice;
         created.weight = like->weight;
         created.affinity = like->affinity;
+        if (like->reset_on_fork) {
+            // Linux's sched_fork: real-time becomes SCHED_OTHER, a raised
+            // priority (negative nice) goes back to 0; the flag is not inherited.
+            if (created.policy == SchedPolicy::Fifo || created.policy == SchedPolicy::RoundRobin) {
+                created.policy = SchedPolicy::Normal;
+                created.rt_priority = 0;
+            }
+            if (created.nice < 0) {
+                created.nice = 0;
+                created.weight = sched::policy::weight_of_nice(0);
+            }
+        }
     }
     ProcessThread* member = member_of(process, created);
     signals::thread_joined(process, *member); // signals issue: senders can find and wake it

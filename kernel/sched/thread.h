@@ -89,6 +89,9 @@ struct Thread {
     u8 rt_priority { 0 }; // 1..99 for Fifo/RoundRobin
     i8 nice { 0 };        // -20..19 for Normal/Batch
     u32 weight { 1024 };  // from nice, for the fair class
+    // SCHED_RESET_ON_FORK: children start as SCHED_OTHER with a nice of
+    // at least 0, and without the flag.
+    bool reset_on_fork { false };
     // Fair and batch classes: virtual runtime in ns, compared modulo 2^64.
     // Absolute (comparable with the min_vruntime of its queue on `cpu`)
     // while queued, running or sleeping; relative to the queue it left (its

@@ -123,10 +123,14 @@ namespace {
 // another while one of its locks exists, and whether the owner is gone can
 // always be asked (is_stale_locked).
 struct Owner {
-    void const* key { nullptr }; // the Process (POSIX) or the OpenFile (OFD)
+    void const* key { nullptr }; // the Process (POSIX) or the OpenFile (OFD, flock)
     bool ofd { false };
+    // flock(2)'s whole-file locks: owned by the open file description like
+    // OFD locks, but a separate kind that never conflicts with record
+    // locks (as on Linux).
+    bool bsd { false };
 
-    bool operator==(Owner const& other) const { return key == other.key; }
+    bool operator==(Owner const& other) const { return key == other.key && bsd == other.bsd; }
 };
 
 struct FileLock {
@@ -273,13 +277,13 @@ void release(Owner const& owner, vfs::Inode const* inode)
         s_changed.notify_all();
 }
 
-// The lock records of an OFD owner (each holds one reference to its file).
-u32 records_of_locked(Owner const& owner)
+// The lock records (OFD and flock) that hold a reference to `file`.
+u32 records_of_locked(vfs::OpenFile const* file)
 {
     u32 count = 0;
     for (auto const& entry : s_inodes) {
         for (auto const& lock : entry.locks) {
-            if (lock.owner == owner)
+            if (lock.file.ptr() == file)
                 ++count;
         }
     }
@@ -293,7 +297,7 @@ bool is_stale_locked(FileLock const& lock)
 {
     if (lock.process)
         return lock.process->state() != ProcessState::Live || lock.process->is_exiting();
-    return lock.file && lock.file->ref_count() == records_of_locked(lock.owner);
+    return lock.file && lock.file->ref_count() == records_of_locked(lock.file.ptr());
 }
 
 // Drops every lock of owners found stale among `inode`'s locks (their
@@ -326,7 +330,7 @@ FileLock const* find_conflict(LockedInode const* entry, Owner const& owner, i16 
     if (!entry)
         return nullptr;
     for (auto const& lock : entry->locks) {
-        if (lock.owner == owner || !lock.overlaps(range.start, range.end))
+        if (lock.owner == owner || lock.owner.bsd != owner.bsd || !lock.overlaps(range.start, range.end))
             continue;
         if (type == kFWrlck || lock.type == kFWrlck)
             return &lock;
@@ -585,6 +589,57 @@ ErrorOr<long> set_lock(vfs::OpenFile& file, UserPtr<LinuxFlock> argument, bool o
     }
 }
 
+// flock(2): LOCK_SH, LOCK_EX or LOCK_UN on the whole file, LOCK_NB not
+// to wait. A conversion first drops the old lock (not atomic, as on
+// Linux), so two holders upgrading at once cannot deadlock.
+constexpr int kLockSh = 1;
+constexpr int kLockEx = 2;
+constexpr int kLockNb = 4;
+constexpr int kLockUn = 8;
+
+ErrorOr<long> flock(vfs::OpenFile& file, int operation)
+{
+    int kind = operation & ~kLockNb;
+    i16 type;
+    if (kind == kLockSh)
+        type = kFRdlck;
+    else if (kind == kLockEx)
+        type = kFWrlck;
+    else if (kind == kLockUn)
+        type = kFUnlck;
+    else
+        return Error::from_errno(EINVAL);
+    vfs::Inode* inode = file.inode();
+    if (!inode || file.is_path_only())
+        return Error::from_errno(EBADF);
+    Request request { Owner { &file, true, true }, &current::process(), &file, type, Range { 0, kOffsetMax } };
+    MutexLocker locker(s_lock);
+    if (type != kFUnlck && find_locked(inode)) {
+        // Drop what this description holds first (the conversion).
+        Request unlock = request;
+        unlock.type = kFUnlck;
+        if (!apply_locked(*inode, unlock).is_error())
+            s_changed.notify_all();
+    }
+    for (;;) {
+        bool purged = purge_stale_locked(inode);
+        FileLock const* conflict = type == kFUnlck ? nullptr : find_conflict(find_locked(inode), request.owner, type, request.range);
+        if (!conflict) {
+            auto changed = apply_locked(*inode, request);
+            locker.unlock();
+            if (purged || (!changed.is_error() && changed.value()))
+                s_changed.notify_all();
+            TRY(changed);
+            return 0;
+        }
+        if (operation & kLockNb)
+            return Error::from_errno(EAGAIN); // EWOULDBLOCK
+        if (signal_pending())
+            return Error::from_errno(EINTR);
+        (void)s_changed.wait(locker, ktime::monotonic_ns() + kStaleRecheckNs);
+    }
+}
+
 // A descriptor of `file` was closed by the calling process: its POSIX
 // locks on the inode go, and if nothing but our `file` reference and its
 // own lock records keep the description alive (its last descriptor just
@@ -598,9 +653,10 @@ void after_close(vfs::OpenFile& file)
         MutexLocker locker(s_lock);
         if (vfs::Inode* inode = file.inode())
             removed = remove_owner_locked(Owner { &current::process(), false }, inode);
-        Owner description { &file, true };
-        if (file.ref_count() == 1 + records_of_locked(description))
-            removed = remove_owner_locked(description, nullptr) || removed;
+        if (file.ref_count() == 1 + records_of_locked(&file)) {
+            removed = remove_owner_locked(Owner { &file, true, false }, nullptr) || removed;
+            removed = remove_owner_locked(Owner { &file, true, true }, nullptr) || removed;
+        }
     }
     if (removed)
         s_changed.notify_all();
@@ -815,3 +871,10 @@ REGISTER_SYSCALL(dup2, sys_dup2);
 REGISTER_SYSCALL(dup3, sys_dup3);
 REGISTER_SYSCALL(fcntl, sys_fcntl);
 REGISTER_SYSCALL(close_range, sys_close_range);
+
+ErrorOr<long> sys_flock(int fd, int operation)
+{
+    RefPtr<vfs::OpenFile> file = TRY(current::fd_table().get(fd));
+    return file_locks::flock(*file, operation);
+}
+REGISTER_SYSCALL(flock, sys_flock);

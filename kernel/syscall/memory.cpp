@@ -19,6 +19,7 @@
 #include <fs/vfs/abi.h>
 #include <fs/vfs/inode.h>
 #include <fs/vfs/open_file.h>
+#include <fs/vfs/vfs.h>
 #include <lib/format.h>
 #include <fs/vfs/inode_memory_object.h>
 #include <mm/address_space.h>
@@ -189,7 +190,9 @@ ErrorOr<void> prepare_file(vfs::OpenFile& file, MmapRequest& request, u32& vma_f
         if (!file.is_writable())
             vma_flags |= mm::kVmaNoSharedWrite;
     }
-    object = TRY(vfs::create_inode_memory_object(RefPtr<vfs::Inode>(inode)));
+    // Its path for /proc/<pid>/maps (none if it cannot be found).
+    auto name = vfs::describe_location(current::vfs_context(), file.location());
+    object = TRY(vfs::create_inode_memory_object(RefPtr<vfs::Inode>(inode), name.is_error() ? StringView() : name.value().view()));
     return {};
 }
 

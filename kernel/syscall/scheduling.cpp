@@ -161,8 +161,9 @@ ErrorOr<long> set_scheduling(pid_t pid, int policy, UserPtr<LinuxSchedParam cons
         return Error::from_errno(EINVAL);
     auto copied = TRY(copy_from_user(parameter.as<LinuxSchedParam>()));
     int priority = copied.sched_priority;
-    // SCHED_RESET_ON_FORK is accepted and not kept.
-    // TODO(fork): children should go back to SCHED_OTHER when it is set.
+    // SCHED_RESET_ON_FORK rides on the policy (sched_setparam, policy -1,
+    // keeps the thread's flag).
+    bool reset_on_fork = policy >= 0 && (policy & kSchedResetOnFork);
     if (policy >= 0)
         policy &= ~kSchedResetOnFork;
     return with_thread(pid, [&](Process& process, Thread& thread) -> ErrorOr<long> {
@@ -186,6 +187,8 @@ ErrorOr<long> set_scheduling(pid_t pid, int policy, UserPtr<LinuxSchedParam cons
             }
         }
         TRY(sched::set_policy(&thread, static_cast<SchedPolicy>(wanted), priority));
+        if (policy >= 0)
+            thread.reset_on_fork = reset_on_fork;
         return 0;
     });
 }
@@ -208,7 +211,9 @@ ErrorOr<long> sys_sched_getscheduler(pid_t pid)
 {
     if (pid < 0)
         return Error::from_errno(EINVAL);
-    return with_thread(pid, [](Process&, Thread& thread) -> ErrorOr<long> { return static_cast<long>(thread.policy); });
+    return with_thread(pid, [](Process&, Thread& thread) -> ErrorOr<long> {
+        return static_cast<long>(thread.policy) | (thread.reset_on_fork ? kSchedResetOnFork : 0);
+    });
 }
 REGISTER_SYSCALL(sched_getscheduler, sys_sched_getscheduler);
 

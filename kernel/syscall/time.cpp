@@ -24,6 +24,7 @@
 #include <sched/clock.h>
 #include <sched/mutex.h>
 #include <sched/scheduler.h>
+#include <sched/wait_queue.h>
 #include <syscall/syscall.h>
 #include <syscall/syscall_args.h>
 
@@ -39,6 +40,13 @@ std::atomic<u64> s_realtime_fraction_ns { 0 };
 std::atomic<i32> s_tz_minuteswest { 0 };
 std::atomic<i32> s_tz_dsttime { 0 };
 constinit Spinlock s_set_lock { "wall clock setting" };
+// Absolute CLOCK_REALTIME sleepers (clock_nanosleep TIMER_ABSTIME) wait
+// here, so that setting the clock wakes them to measure again (Linux's
+// clock_was_set); the generation tells a clock change from a spurious
+// wake-up.
+constinit Spinlock s_realtime_sleep_lock { "realtime sleepers" };
+WaitQueue s_realtime_sleepers;
+u64 s_clock_generation { 0 };
 
 u64 realtime_now_ns() { return ktime::realtime_ns() + s_realtime_fraction_ns.load(std::memory_order_relaxed); }
 
@@ -56,7 +64,32 @@ ErrorOr<void> set_realtime(u64 wanted_ns)
     ktime::set_realtime_at_boot(at_boot / kNsPerSecond);
     s_realtime_fraction_ns.store(at_boot % kNsPerSecond, std::memory_order_relaxed);
     vfs::set_fs_clock(fs_clock);
+    locker.unlock();
+    SpinlockLocker sleepers(s_realtime_sleep_lock);
+    ++s_clock_generation;
+    s_realtime_sleepers.wake_all();
     return {};
+}
+
+// clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME): until the wall clock
+// reads `wall_deadline_ns`, however it is set meanwhile. EINTR for a
+// signal.
+ErrorOr<void> sleep_until_wall_time(u64 wall_deadline_ns)
+{
+    SpinlockLocker locker(s_realtime_sleep_lock);
+    for (;;) {
+        u64 wall = realtime_now_ns();
+        if (wall >= wall_deadline_ns)
+            return {};
+        if (current::interrupted())
+            return Error::from_errno(EINTR);
+        u64 generation = s_clock_generation;
+        u64 deadline = saturating_add(ktime::monotonic_ns(), wall_deadline_ns - wall);
+        while (generation == s_clock_generation && !current::interrupted()) {
+            if (s_realtime_sleepers.wait(locker, deadline).is_error())
+                break; // the deadline: look at the wall clock again
+        }
+    }
 }
 
 // --- CPU time ---
@@ -251,12 +284,8 @@ ErrorOr<long> sys_clock_nanosleep(int clock, int flags, UserPtr<LinuxTimespec co
         if (absolute && id.source == ClockSource::Monotonic) {
             deadline = ns;
         } else if (absolute) {
-            // An absolute wall-clock deadline becomes a monotonic one now.
-            // TODO(time): Linux wakes such sleepers early when the clock
-            // is set forward past their deadline; here they keep the old
-            // distance.
-            u64 wall = realtime_now_ns();
-            deadline = ns > wall ? saturating_add(monotonic, ns - wall) : monotonic;
+            TRY(sleep_until_wall_time(ns));
+            return 0;
         }
         if (sleep_until(deadline).is_error()) {
             // Only a relative sleep reports what was left.

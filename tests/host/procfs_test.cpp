@@ -119,6 +119,93 @@ public:
         identity.pid_max = 32768;
     }
 
+    ErrorOr<void> environment(i32 pid, KString& text) override
+    {
+        if (!m_processes.count(pid))
+            return Error::from_errno(ENOENT);
+        text = TRY(KString::create(StringView("HOME=/root\0TERM=vt100\0", 23)));
+        return {};
+    }
+
+    ErrorOr<void> mappings(i32 pid, procfs::GrowableArray<procfs::MappingInfo>& list) override
+    {
+        if (!m_processes.count(pid))
+            return Error::from_errno(ENOENT);
+        procfs::MappingInfo text;
+        text.start = 0x400000;
+        text.end = 0x401000;
+        text.prot = 5;
+        text.offset = 0;
+        text.device = 0x0801;
+        text.inode = 1234;
+        text.name = TRY(KString::create("/bin/busybox"));
+        TRY(list.try_append(std::move(text)));
+        procfs::MappingInfo anonymous;
+        anonymous.start = 0x7f0000000000;
+        anonymous.end = 0x7f0000002000;
+        anonymous.prot = 3;
+        TRY(list.try_append(std::move(anonymous)));
+        procfs::MappingInfo stack;
+        stack.start = 0x7ffffffde000;
+        stack.end = 0x7ffffffff000;
+        stack.prot = 3;
+        stack.name = TRY(KString::create("[stack]"));
+        TRY(list.try_append(std::move(stack)));
+        return {};
+    }
+
+    ErrorOr<void> open_files(i32 pid, procfs::GrowableArray<procfs::OpenFileInfo>& list) override
+    {
+        if (!m_processes.count(pid))
+            return Error::from_errno(ENOENT);
+        for (i32 fd : { 0, 1, 7 }) {
+            procfs::OpenFileInfo file;
+            file.fd = fd;
+            file.target = TRY(KString::create(fd == 7 ? "pipe:[99]" : "/dev/pts/0"));
+            file.flags = fd == 0 ? O_RDONLY : O_WRONLY | O_CLOEXEC;
+            file.position = fd == 0 ? 12 : 0;
+            file.inode = 99;
+            file.mount_id = 3;
+            TRY(list.try_append(std::move(file)));
+        }
+        return {};
+    }
+
+    ErrorOr<KString> link(i32 pid, procfs::ProcessLink link) override
+    {
+        if (!m_processes.count(pid))
+            return Error::from_errno(ENOENT);
+        return KString::create(link == procfs::ProcessLink::Executable ? "/bin/busybox"
+                : link == procfs::ProcessLink::Cwd                     ? "/home/user"
+                                                                       : "/");
+    }
+
+    ErrorOr<void> interrupts(procfs::GrowableArray<procfs::InterruptLine>& lines, u32& cpus) override
+    {
+        cpus = 2;
+        procfs::InterruptLine keyboard;
+        snprintf(keyboard.name, sizeof(keyboard.name), "1");
+        snprintf(keyboard.description, sizeof(keyboard.description), "IO-APIC   1-edge      i8042");
+        keyboard.counts[0] = 9;
+        TRY(lines.try_append(keyboard));
+        procfs::InterruptLine timer;
+        snprintf(timer.name, sizeof(timer.name), "LOC");
+        snprintf(timer.description, sizeof(timer.description), " Local timer interrupts");
+        timer.counts[0] = 12345;
+        timer.counts[1] = 678;
+        TRY(lines.try_append(timer));
+        return {};
+    }
+
+    ErrorOr<void> devices(procfs::GrowableArray<procfs::DeviceInfo>& list) override
+    {
+        procfs::DeviceInfo mem { 1, "mem", false };
+        procfs::DeviceInfo tty { 5, "/dev/tty", false };
+        TRY(list.try_append(mem));
+        TRY(list.try_append(tty));
+        return {};
+    }
+
     i32 caller_pid { 0 };
     i32 caller_tid { 0 };
     procfs::MemoryInfo memory;
@@ -559,7 +646,8 @@ TEST_F(ProcfsTest, version_filesystems_and_sys_kernel)
     EXPECT_EQ(contents("/proc/sys/kernel/osrelease"), "6.1.0-haneul\n");
     EXPECT_EQ(MUST(list("/proc/sys")), std::vector<std::string>({ "kernel" }));
     EXPECT_EQ(MUST(list("/proc/sys/kernel")),
-        std::vector<std::string>({ "domainname", "hostname", "osrelease", "ostype", "pid_max", "version" }));
+        std::vector<std::string>({ "domainname", "hostname", "osrelease", "ostype", "pid_max", "threads-max", "version" }));
+    EXPECT_EQ(contents("/proc/sys/kernel/threads-max"), "32768\n");
 }
 
 TEST_F(ProcfsTest, mounts_lists_the_mount_table_with_linux_options)
@@ -578,13 +666,14 @@ TEST_F(ProcfsTest, mounts_lists_the_mount_table_with_linux_options)
 TEST_F(ProcfsTest, readdir_lists_fixed_entries_and_every_process_in_pid_order)
 {
     std::vector<std::string> names = MUST(list("/proc"));
-    std::vector<std::string> expected = { "self", "thread-self", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts",
-        "stat", "sys", "uptime", "version", "2", "42", "50" };
+    std::vector<std::string> expected = { "self", "thread-self", "cpuinfo", "devices", "filesystems", "interrupts", "loadavg",
+        "meminfo", "mounts", "stat", "sys", "uptime", "version", "2", "42", "50" };
     EXPECT_EQ(names, expected);
     // A buffer that holds one or two records at a time resumes where it
     // stopped: the same names, none twice.
     EXPECT_EQ(MUST(list("/proc", 48)), expected);
-    EXPECT_EQ(MUST(list("/proc/42")), std::vector<std::string>({ "cmdline", "comm", "mounts", "stat", "statm", "status", "task" }));
+    EXPECT_EQ(MUST(list("/proc/42")), std::vector<std::string>({ "cmdline", "comm", "cwd", "environ", "exe", "fd", "fdinfo",
+                                          "limits", "maps", "mounts", "root", "stat", "statm", "status", "task" }));
 }
 
 TEST_F(ProcfsTest, readdir_resumed_after_processes_come_and_go_neither_repeats_nor_skips)
@@ -603,14 +692,14 @@ TEST_F(ProcfsTest, readdir_resumed_after_processes_come_and_go_neither_repeats_n
         }
         return got;
     };
-    // Up to and including "version" and "2" (".", "..", 11 entries, "2").
+    // Up to and including "version" and "2" (".", "..", 13 entries, "2").
     while (std::find(names.begin(), names.end(), "2") == names.end())
         ASSERT_NE(read_some(32), 0u);
     source.add(1, [](ProcessInfo& p) { kernel_process(p, "late-low", 1); });
     source.remove(42);
     source.add(9000, [](ProcessInfo& p) { kernel_process(p, "late-high", 9000); });
     while (read_some(4096) != 0) { }
-    std::vector<std::string> pids(names.begin() + 13, names.end());
+    std::vector<std::string> pids(names.begin() + 15, names.end());
     EXPECT_EQ(pids, std::vector<std::string>({ "2", "50", "9000" }));
 }
 
@@ -828,4 +917,80 @@ TEST(ProcfsFormats, text_buffer_grows_past_its_line_buffer_and_escapes_like_seq_
     EXPECT_FALSE(out.finish().is_error());
 }
 
+}
+
+TEST_F(ProcfsTest, environ_is_the_raw_environment_and_private)
+{
+    EXPECT_EQ(contents("/proc/42/environ"), std::string("HOME=/root\0TERM=vt100\0", 23));
+    EXPECT_EQ(MUST(stat("/proc/42/environ")).mode, static_cast<u32>(S_IFREG | 0400));
+}
+
+TEST_F(ProcfsTest, maps_in_linux_columns)
+{
+    // Linux pads a named line to 72 characters, then one space: the name
+    // starts at offset 73.
+    auto named = [](std::string head, const char* name) { return head + std::string(73 - head.size(), ' ') + name + "\n"; };
+    std::string expected = named("00400000-00401000 r-xp 00000000 08:01 1234", "/bin/busybox")
+        + "7f0000000000-7f0000002000 rw-p 00000000 00:00 0 \n"
+        + named("7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0", "[stack]");
+    EXPECT_EQ(contents("/proc/42/maps"), expected);
+}
+
+TEST_F(ProcfsTest, fd_directory_lists_links_with_the_open_mode)
+{
+    EXPECT_EQ(MUST(list("/proc/42/fd")), std::vector<std::string>({ "0", "1", "7" }));
+    EXPECT_EQ(MUST(list("/proc/42/fdinfo")), std::vector<std::string>({ "0", "1", "7" }));
+    EXPECT_EQ(link_of("/proc/42/fd/7"), "pipe:[99]");
+    EXPECT_EQ(link_of("/proc/42/fd/0"), "/dev/pts/0");
+    EXPECT_EQ(MUST(stat("/proc/42/fd/0", AT_SYMLINK_NOFOLLOW)).mode, static_cast<u32>(S_IFLNK | 0500));
+    EXPECT_EQ(MUST(stat("/proc/42/fd/1", AT_SYMLINK_NOFOLLOW)).mode, static_cast<u32>(S_IFLNK | 0300));
+    EXPECT_EQ(MUST(stat("/proc/42/fd")).mode, static_cast<u32>(S_IFDIR | 0500));
+    EXPECT_TRUE(read_file("/proc/42/fd/3").is_error());
+}
+
+TEST_F(ProcfsTest, fdinfo_in_linux_format)
+{
+    EXPECT_EQ(contents("/proc/42/fdinfo/0"), "pos:\t12\nflags:\t00\nmnt_id:\t3\nino:\t99\n");
+    EXPECT_EQ(contents("/proc/42/fdinfo/1"), "pos:\t0\nflags:\t02000001\nmnt_id:\t3\nino:\t99\n");
+}
+
+TEST_F(ProcfsTest, exe_cwd_and_root_links)
+{
+    EXPECT_EQ(link_of("/proc/42/exe"), "/bin/busybox");
+    EXPECT_EQ(link_of("/proc/42/cwd"), "/home/user");
+    EXPECT_EQ(link_of("/proc/42/root"), "/");
+}
+
+TEST_F(ProcfsTest, limits_table_in_linux_columns)
+{
+    source.add(60, [](ProcessInfo& p) {
+        p.limits[7] = { 1024, 4096 }; // RLIMIT_NOFILE
+        p.limits[3] = { 8 * 1024 * 1024, ~0ull };
+    });
+    std::string text = contents("/proc/60/limits");
+    auto lines = std::vector<std::string>();
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    ASSERT_EQ(lines.size(), 17u);
+    EXPECT_EQ(lines[0], "Limit                     Soft Limit           Hard Limit           Units     ");
+    EXPECT_EQ(lines[1], "Max cpu time              unlimited            unlimited            seconds   ");
+    EXPECT_EQ(lines[4], "Max stack size            8388608              unlimited            bytes     ");
+    EXPECT_EQ(lines[8], "Max open files            1024                 4096                 files     ");
+    EXPECT_EQ(lines[14], "Max nice priority         unlimited            unlimited            ");
+}
+
+TEST_F(ProcfsTest, interrupts_and_devices)
+{
+    EXPECT_EQ(contents("/proc/interrupts"),
+        "           CPU0       CPU1       \n"
+        "  1:          9          0  IO-APIC   1-edge      i8042\n"
+        "LOC:      12345        678   Local timer interrupts\n");
+    EXPECT_EQ(contents("/proc/devices"), "Character devices:\n  1 mem\n  5 /dev/tty\n\nBlock devices:\n");
+}
+
+TEST_F(ProcfsTest, files_of_a_missing_process_are_not_there)
+{
+    EXPECT_TRUE(read_file("/proc/77/maps").is_error());
+    EXPECT_TRUE(read_file("/proc/77/environ").is_error());
 }

@@ -116,6 +116,11 @@ void set_handler(u8 vector, Handler handler)
     s_handlers[vector] = handler;
 }
 
+bool has_handler(u8 vector)
+{
+    return __atomic_load_n(&s_handlers[vector], __ATOMIC_RELAXED) != nullptr;
+}
+
 void set_exception_handler(u8 vector, ExceptionHandler handler)
 {
     if (vector >= kExceptionCount)
@@ -162,6 +167,10 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame)
     bool on_ist = vector == interrupts::kNmi || vector == interrupts::kDoubleFault
         || vector == interrupts::kMachineCheck;
     if (on_ist) {
+        if (vector == interrupts::kNmi) {
+            ++this_cpu().nmis_handled;
+            ++this_cpu().interrupts_handled;
+        }
         dispatch_to_handler(frame);
         return;
     }
@@ -175,6 +184,13 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame)
     }
     if (vector >= interrupts::kExceptionCount) {
         Cpu& cpu = this_cpu();
+        ++cpu.interrupts_handled;
+        if (vector - interrupts::kIrqBase < interrupts::kIsaIrqCount)
+            ++cpu.irq_counts[vector - interrupts::kIrqBase];
+        else if (vector == interrupts::kVectorLapicTimer)
+            ++cpu.local_timer_interrupts;
+        else if (vector == interrupts::kVectorSpurious)
+            ++cpu.spurious_interrupts;
         ++cpu.interrupt_depth;
         dispatch_to_handler(frame);
         --cpu.interrupt_depth;

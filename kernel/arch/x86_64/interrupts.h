@@ -31,6 +31,7 @@ static_assert(sizeof(InterruptFrame) == 22 * 8);
 namespace interrupts {
 
 constexpr u8 kIrqBase = 32;          // ISA IRQ n arrives at vector 32 + n
+constexpr u8 kIsaIrqCount = 16;
 constexpr u8 kVectorLapicTimer = 0xF0;
 constexpr u8 kVectorSpurious = 0xFF;
 
@@ -70,6 +71,8 @@ void load_on_this_cpu(); // lidt on an application processor
 // A vector without a handler is logged once and acknowledged through the
 // end-of-interrupt below, except the spurious vector, which takes none.
 void set_handler(u8 vector, Handler handler);
+// Whether a driver handles `vector` (for /proc/interrupts).
+bool has_handler(u8 vector);
 // Give an exception (0-31) a handler that is asked first, before the fixup
 // table and the fatal report: the memory manager's page-fault handler (which
 // finds the faulting address in cpu::read_cr2(), still intact when called).

@@ -34,8 +34,13 @@ struct Cpu {
     gdt::CpuTables* tables;    // this CPU's GDT and TSS
     VirtAddr kernel_stack_top; // rsp0 of the running thread (syscall entry reads it)
     VirtAddr user_stack_scratch; // syscall entry parks the user rsp here
-    u64 interrupts_handled;
+    u64 interrupts_handled;    // every interrupt (vector 32 and up) and NMI
     u64 context_switches;
+    // By source, for /proc/interrupts (IPIs are counted by the SMP code).
+    u64 irq_counts[16];        // the legacy ISA IRQs
+    u64 local_timer_interrupts;
+    u64 spurious_interrupts;
+    u64 nmis_handled;
 };
 
 inline Cpu& this_cpu()

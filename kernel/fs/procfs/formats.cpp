@@ -254,6 +254,108 @@ void process_cmdline(ProcessInfo const& process, TextBuffer& out)
     out.append(process.cmdline.view());
 }
 
+// fs/proc/base.c proc_pid_limits: the table's columns are 25, 20, 20 and
+// 10 wide; the nice and realtime-priority limits have no unit.
+void process_limits(ProcessInfo const& process, TextBuffer& out)
+{
+    struct Name {
+        const char* name;
+        const char* unit;
+    };
+    constexpr Name kNames[kLimitCount] = {
+        { "Max cpu time", "seconds" },
+        { "Max file size", "bytes" },
+        { "Max data size", "bytes" },
+        { "Max stack size", "bytes" },
+        { "Max core file size", "bytes" },
+        { "Max resident set", "bytes" },
+        { "Max processes", "processes" },
+        { "Max open files", "files" },
+        { "Max locked memory", "bytes" },
+        { "Max address space", "bytes" },
+        { "Max file locks", "locks" },
+        { "Max pending signals", "signals" },
+        { "Max msgqueue size", "bytes" },
+        { "Max nice priority", nullptr },
+        { "Max realtime priority", nullptr },
+        { "Max realtime timeout", "us" },
+    };
+    out.appendf("%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+    for (usize i = 0; i < kLimitCount; ++i) {
+        out.appendf("%-25s ", kNames[i].name);
+        for (u64 value : { process.limits[i].soft, process.limits[i].hard }) {
+            if (value == kRlimitInfinity)
+                out.appendf("%-20s ", "unlimited");
+            else
+                out.appendf("%-20lu ", value);
+        }
+        if (kNames[i].unit)
+            out.appendf("%-10s", kNames[i].unit);
+        out.append('\n');
+    }
+}
+
+// fs/proc/task_mmu.c show_map_vma: a named line is padded to 72
+// characters (25 + 6 * sizeof(void*) - 1) and one more space, so the name
+// starts at offset 73; an anonymous mapping's line ends in the space after
+// the inode.
+void process_maps(GrowableArray<MappingInfo> const& mappings, TextBuffer& out)
+{
+    constexpr usize kNameColumn = 25 + 6 * 8 - 1;
+    for (auto const& mapping : mappings) {
+        usize line_start = out.length();
+        out.appendf("%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu ", mapping.start, mapping.end,
+            (mapping.prot & 1) ? 'r' : '-', (mapping.prot & 2) ? 'w' : '-', (mapping.prot & 4) ? 'x' : '-',
+            mapping.shared ? 's' : 'p', mapping.offset, (mapping.device >> 8) & 0xfff, mapping.device & 0xff,
+            mapping.inode);
+        if (!mapping.name.is_empty()) {
+            for (usize column = out.length() - line_start; column < kNameColumn; ++column)
+                out.append(' ');
+            out.append(' ');
+            out.append_escaped(mapping.name.view(), StringView("\n"));
+        }
+        out.append('\n');
+    }
+}
+
+// fs/proc/fd.c seq_show.
+void process_fdinfo(OpenFileInfo const& file, TextBuffer& out)
+{
+    out.appendf("pos:\t%lu\nflags:\t0%o\nmnt_id:\t%u\nino:\t%lu\n", file.position, file.flags, file.mount_id,
+        file.inode);
+}
+
+// arch/x86/kernel/irq.c and kernel/irq/proc.c show_interrupts: a header of
+// CPU columns after 11 spaces, then each line's name right-aligned in 3,
+// a colon, one 10-wide count per CPU, and what the interrupt is.
+void interrupts(GrowableArray<InterruptLine> const& lines, u32 cpus, TextBuffer& out)
+{
+    if (cpus > kMaxInterruptCpus)
+        cpus = kMaxInterruptCpus;
+    out.appendf("%11s", "");
+    for (u32 cpu = 0; cpu < cpus; ++cpu)
+        out.appendf("CPU%-8u", cpu);
+    out.append('\n');
+    for (auto const& line : lines) {
+        out.appendf("%3s: ", line.name);
+        for (u32 cpu = 0; cpu < cpus; ++cpu)
+            out.appendf("%10lu ", line.counts[cpu]);
+        out.appendf(" %s\n", line.description);
+    }
+}
+
+// fs/proc/devices.c: character devices, a blank line, block devices.
+void devices(GrowableArray<DeviceInfo> const& devices, TextBuffer& out)
+{
+    for (bool block : { false, true }) {
+        out.append(block ? "\nBlock devices:\n" : "Character devices:\n");
+        for (auto const& device : devices) {
+            if (device.is_block == block)
+                out.appendf("%3u %s\n", device.major, device.name);
+        }
+    }
+}
+
 // fs/proc/meminfo.c meminfo_proc_show (x86-64, Linux 6.1): a 16-column
 // label, the value right-aligned in 8, " kB".
 void meminfo(MemoryInfo const& m, TextBuffer& out)

@@ -34,6 +34,12 @@ void process_status(ProcessInfo const& process, ThreadInfo const* thread, u32 cp
 void process_statm(ProcessInfo const& process, TextBuffer& out);
 void process_comm(ProcessInfo const& process, ThreadInfo const* thread, TextBuffer& out);
 void process_cmdline(ProcessInfo const& process, TextBuffer& out);
+void process_limits(ProcessInfo const& process, TextBuffer& out);
+void process_maps(GrowableArray<MappingInfo> const& mappings, TextBuffer& out);
+void process_fdinfo(OpenFileInfo const& file, TextBuffer& out);
+
+void interrupts(GrowableArray<InterruptLine> const& lines, u32 cpus, TextBuffer& out);
+void devices(GrowableArray<DeviceInfo> const& devices, TextBuffer& out);
 
 void meminfo(MemoryInfo const& memory, TextBuffer& out);
 void uptime(SystemInfo const& system, TextBuffer& out);

@@ -26,6 +26,10 @@
 // CPU's counters are therefore reported as the highest value seen so far.
 // Kernel only.
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/interrupts.h>
+#include <arch/x86_64/smp.h>
+#include <fs/vfs/char_device.h>
+#include <lib/format.h>
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/spinlock.h>
 #include <fs/procfs/kernel_source.h>
@@ -77,6 +81,16 @@ namespace procfs::hooks {
 [[gnu::weak]] void identity(SystemIdentity&) { }
 
 [[gnu::weak]] void memory_counters(MemoryInfo&) { }
+
+[[gnu::weak]] ErrorOr<void> environment(Process&, KString&) { return {}; }
+
+[[gnu::weak]] ErrorOr<void> mappings(Process&, GrowableArray<MappingInfo>&) { return {}; }
+
+[[gnu::weak]] ErrorOr<void> open_files(Process&, GrowableArray<OpenFileInfo>&) { return {}; }
+
+[[gnu::weak]] ErrorOr<KString> link(Process&, ProcessLink) { return Error::from_errno(ENOENT); }
+
+[[gnu::weak]] void limits(Process&, LimitInfo (&)[kLimitCount]) { }
 
 }
 
@@ -198,6 +212,7 @@ ErrorOr<void> fill_from_hooks(Process& process, ProcessInfo& info)
         hooks::thread_signals(process, thread.tid, thread.pending_signals, thread.blocked_signals);
     hooks::children_usage(process, info.children_user_ns, info.children_system_ns, info.children_minor_faults,
         info.children_major_faults);
+    hooks::limits(process, info.limits);
     return {};
 }
 
@@ -398,6 +413,122 @@ public:
         hooks::identity(identity);
     }
 
+    ErrorOr<void> environment(i32 pid, KString& text) override
+    {
+        return with_process(pid, [&](Process& process) { return hooks::environment(process, text); });
+    }
+
+    ErrorOr<void> mappings(i32 pid, GrowableArray<MappingInfo>& mappings) override
+    {
+        return with_process(pid, [&](Process& process) { return hooks::mappings(process, mappings); });
+    }
+
+    ErrorOr<void> open_files(i32 pid, GrowableArray<OpenFileInfo>& files) override
+    {
+        return with_process(pid, [&](Process& process) { return hooks::open_files(process, files); });
+    }
+
+    ErrorOr<KString> link(i32 pid, ProcessLink link) override
+    {
+        KString target;
+        TRY(with_process(pid, [&](Process& process) -> ErrorOr<void> {
+            target = TRY(hooks::link(process, link));
+            return {};
+        }));
+        return target;
+    }
+
+    ErrorOr<void> interrupts(GrowableArray<InterruptLine>& lines, u32& cpus) override
+    {
+        cpus = 0;
+        Cpu* online[kMaxInterruptCpus] {};
+        for (u32 i = 0; i < percpu::count() && cpus < kMaxInterruptCpus; ++i) {
+            Cpu* cpu = percpu::cpu(i);
+            if (cpu && cpu->online)
+                online[cpus++] = cpu;
+        }
+        // The legacy IRQs that have a driver, with the PC's standard names.
+        for (u8 irq = 0; irq < interrupts::kIsaIrqCount; ++irq) {
+            if (!interrupts::has_handler(static_cast<u8>(interrupts::kIrqBase + irq)))
+                continue;
+            InterruptLine line;
+            format(line.name, sizeof(line.name), "%u", irq);
+            format(line.description, sizeof(line.description), "IO-APIC %3u-edge      %s", irq, isa_irq_name(irq));
+            for (u32 c = 0; c < cpus; ++c)
+                line.counts[c] = online[c]->irq_counts[irq];
+            TRY(lines.try_append(line));
+        }
+        struct Architectural {
+            const char* name;
+            const char* description;
+        };
+        constexpr Architectural kLines[] = {
+            { "NMI", " Non-maskable interrupts" },
+            { "LOC", " Local timer interrupts" },
+            { "SPU", " Spurious interrupts" },
+            { "RES", " Rescheduling interrupts" },
+            { "CAL", " Function call interrupts" },
+            { "TLB", " TLB shootdowns" },
+        };
+        for (usize which = 0; which < sizeof(kLines) / sizeof(kLines[0]); ++which) {
+            InterruptLine line;
+            format(line.name, sizeof(line.name), "%s", kLines[which].name);
+            format(line.description, sizeof(line.description), "%s", kLines[which].description);
+            for (u32 c = 0; c < cpus; ++c) {
+                Cpu const& cpu = *online[c];
+                auto ipis = smp::ipi_counts(cpu.id);
+                u64 counts[] = { cpu.nmis_handled, cpu.local_timer_interrupts, cpu.spurious_interrupts,
+                    ipis.reschedule, ipis.call_function, ipis.tlb_shootdown };
+                line.counts[c] = counts[which];
+            }
+            TRY(lines.try_append(line));
+        }
+        return {};
+    }
+
+    ErrorOr<void> devices(GrowableArray<DeviceInfo>& devices) override
+    {
+        // Linux's names for the majors Haneul's drivers use
+        // (Documentation/admin-guide/devices.txt); a driver of another
+        // major shows its own name.
+        struct Known {
+            u32 major;
+            u32 first_minor;
+            u32 last_minor;
+            const char* name;
+        };
+        constexpr Known kKnown[] = {
+            { 1, 0, 255, "mem" },
+            { 4, 0, 0, "/dev/vc/0" },
+            { 4, 1, 63, "tty" },
+            { 4, 64, 255, "ttyS" },
+            { 5, 0, 0, "/dev/tty" },
+            { 5, 1, 1, "/dev/console" },
+            { 5, 2, 2, "/dev/ptmx" },
+            { 136, 0, 255, "pts" },
+        };
+        ErrorOr<void> result;
+        vfs::char_devices().for_each([&](vfs::CharDevice& device) {
+            DeviceInfo info;
+            info.major = device.major();
+            StringView name = device.name();
+            for (auto const& known : kKnown) {
+                if (known.major == device.major() && device.minor() >= known.first_minor && device.minor() <= known.last_minor)
+                    name = known.name;
+            }
+            name.copy_to(info.name, sizeof(info.name));
+            for (auto const& listed : devices) {
+                if (listed.major == info.major && StringView(listed.name) == StringView(info.name))
+                    return;
+            }
+            if (!result.is_error())
+                result = devices.try_append(info);
+        });
+        TRY(result);
+        devices.sort([](DeviceInfo const& a, DeviceInfo const& b) { return a.major < b.major; });
+        return {};
+    }
+
     ErrorOr<void> refresh_pid_cache()
     {
         GrowableArray<i32> pids;
@@ -412,6 +543,28 @@ public:
     }
 
 private:
+    // Runs `body(process)` with a reference to process `pid` held; ENOENT
+    // when there is no such process.
+    template<typename Body>
+    static ErrorOr<void> with_process(i32 pid, Body body)
+    {
+        auto found = ::process::find(pid);
+        if (found.is_error())
+            return Error::from_errno(ENOENT);
+        Process* process = found.value();
+        auto result = body(*process);
+        process->unref();
+        return result;
+    }
+
+    // The devices the PC/AT wired to each ISA IRQ.
+    static const char* isa_irq_name(u8 irq)
+    {
+        constexpr const char* kNames[16] = { "timer", "i8042", "cascade", "ttyS1", "ttyS0", "parport1", "floppy",
+            "parport0", "rtc0", "acpi", "", "", "i8042", "fpu", "ata_piix", "ata_piix" };
+        return irq < 16 ? kNames[irq] : "";
+    }
+
     void replace_pid_cache(GrowableArray<i32>&& pids)
     {
         auto* fresh = new (std::nothrow) GrowableArray<i32>(std::move(pids));

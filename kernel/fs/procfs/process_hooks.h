@@ -80,4 +80,21 @@ void identity(SystemIdentity& identity);
 // KernelStack, to add to or correct `memory`. Default: no change.
 void memory_counters(MemoryInfo& memory);
 
+// /proc/<pid>/environ: the environment strings exec put on the stack,
+// read from the process's memory. Default: empty.
+ErrorOr<void> environment(Process& process, KString& text);
+
+// /proc/<pid>/maps: the mappings in address order. Default: none.
+ErrorOr<void> mappings(Process& process, GrowableArray<MappingInfo>& mappings);
+
+// /proc/<pid>/fd and fdinfo: the open descriptors in ascending order.
+// Default: none.
+ErrorOr<void> open_files(Process& process, GrowableArray<OpenFileInfo>& files);
+
+// exe, cwd and root. Default: ENOENT.
+ErrorOr<KString> link(Process& process, ProcessLink link);
+
+// The resource limits (/proc/<pid>/limits). Default: all unlimited.
+void limits(Process& process, LimitInfo (&limits)[kLimitCount]);
+
 }

@@ -5,6 +5,7 @@
 // process directories follow at 256 + pid (Linux's FIRST_PROCESS_ENTRY), so
 // a listing resumed at a saved position neither repeats nor skips a
 // process however many were created or reaped in between.
+#include <fs/procfs/formats.h>
 #include <fs/procfs/procfs_inodes.h>
 #include <lib/format.h>
 
@@ -18,6 +19,8 @@ constexpr u32 kDirectoryMode = S_IFDIR | 0555;
 constexpr u32 kFileMode = S_IFREG | 0444;
 constexpr u32 kWritableFileMode = S_IFREG | 0644; // writes arrive with issue 5
 constexpr u32 kSymlinkMode = S_IFLNK | 0777;
+constexpr u32 kOwnerReadableMode = S_IFREG | 0400;     // environ: the owner's secrets
+constexpr u32 kOwnerDirectoryMode = S_IFDIR | 0500;    // fd/: dr-x------ as on Linux
 constexpr vfs::Owner kRootOwner { 0, 0 };
 
 struct Entry {
@@ -30,7 +33,9 @@ constexpr Entry kRootEntries[] = {
     { "self", Node::Self, kSymlinkMode },
     { "thread-self", Node::ThreadSelf, kSymlinkMode },
     { "cpuinfo", Node::Cpuinfo, kFileMode },
+    { "devices", Node::Devices, kFileMode },
     { "filesystems", Node::Filesystems, kFileMode },
+    { "interrupts", Node::Interrupts, kFileMode },
     { "loadavg", Node::Loadavg, kFileMode },
     { "meminfo", Node::Meminfo, kFileMode },
     { "mounts", Node::Mounts, kSymlinkMode },
@@ -50,13 +55,22 @@ constexpr Entry kSysKernelEntries[] = {
     { "osrelease", Node::SysKernelOsrelease, kFileMode },
     { "ostype", Node::SysKernelOstype, kFileMode },
     { "pid_max", Node::SysKernelPidMax, kWritableFileMode },
+    { "threads-max", Node::SysKernelThreadsMax, kFileMode },
     { "version", Node::SysKernelVersion, kFileMode },
 };
 
 constexpr Entry kPidEntries[] = {
     { "cmdline", Node::PidCmdline, kFileMode },
     { "comm", Node::PidComm, kWritableFileMode },
+    { "cwd", Node::PidCwd, kSymlinkMode },
+    { "environ", Node::PidEnviron, kOwnerReadableMode },
+    { "exe", Node::PidExe, kSymlinkMode },
+    { "fd", Node::PidFd, kOwnerDirectoryMode },
+    { "fdinfo", Node::PidFdinfo, kDirectoryMode },
+    { "limits", Node::PidLimits, kFileMode },
+    { "maps", Node::PidMaps, kFileMode },
     { "mounts", Node::PidMounts, kFileMode },
+    { "root", Node::PidRoot, kSymlinkMode },
     { "stat", Node::PidStat, kFileMode },
     { "statm", Node::PidStatm, kFileMode },
     { "status", Node::PidStatus, kFileMode },
@@ -132,19 +146,20 @@ Error not_found_if_gone(Error error)
 
 }
 
-ProcDirectory::ProcDirectory(ProcFs& fs, Node node, i32 pid, i32 tid, vfs::Owner owner, RefPtr<ProcDirectory> parent, GrowableArray<i32> tids)
-    : ProcInode(fs, node, pid, tid, kDirectoryMode, owner)
+ProcDirectory::ProcDirectory(ProcFs& fs, Node node, i32 pid, i32 tid, vfs::Owner owner, RefPtr<ProcDirectory> parent, GrowableArray<i32> tids, u32 mode)
+    : ProcInode(fs, node, pid, tid, mode, owner)
     , m_parent(std::move(parent))
     , m_tids(std::move(tids))
 {
     // The root's link count would be 2 + every process; 1 says "unknown"
     // (find then does not assume it knows how many subdirectories it has).
-    m_nlink = node == Node::Root ? 1 : 2 + subdirectory_count(entries_of(node)) + static_cast<u32>(m_tids.size());
+    bool lists_threads = node == Node::PidTask;
+    m_nlink = node == Node::Root ? 1 : 2 + subdirectory_count(entries_of(node)) + (lists_threads ? static_cast<u32>(m_tids.size()) : 0);
 }
 
 ErrorOr<RefPtr<ProcDirectory>> ProcDirectory::create_root(ProcFs& fs)
 {
-    auto* root = new (std::nothrow) ProcDirectory(fs, Node::Root, 0, 0, kRootOwner, nullptr, {});
+    auto* root = new (std::nothrow) ProcDirectory(fs, Node::Root, 0, 0, kRootOwner, nullptr, {}, kDirectoryMode);
     if (!root)
         return Error::from_errno(ENOMEM);
     return adopt_ref(root);
@@ -165,13 +180,15 @@ ErrorOr<RefPtr<vfs::Inode>> ProcDirectory::lookup(StringView name)
             return lookup_pid(name);
         if (node() == Node::PidTask)
             return lookup_tid(name);
+        if (node() == Node::PidFd || node() == Node::PidFdinfo)
+            return lookup_descriptor(name);
         return Error::from_errno(ENOENT);
     }
 
     ProcSource& source = procfs().source();
     vfs::Owner owner { ownership().uid, ownership().gid };
     if (vfs::is_symlink(entry->mode)) {
-        auto* link = new (std::nothrow) ProcSymlink(procfs(), entry->node);
+        auto* link = new (std::nothrow) ProcSymlink(procfs(), entry->node, pid(), tid(), owner);
         if (!link)
             return Error::from_errno(ENOMEM);
         return RefPtr<vfs::Inode>(adopt_ref(link));
@@ -188,8 +205,16 @@ ErrorOr<RefPtr<vfs::Inode>> ProcDirectory::lookup(StringView name)
                 TRY(tids.try_append(thread.tid));
             if (tids.is_empty())
                 TRY(tids.try_append(pid())); // a zombie's leader
+        } else if (entry->node == Node::PidFd || entry->node == Node::PidFdinfo) {
+            // The descriptors open now: what this directory lists.
+            GrowableArray<OpenFileInfo> files;
+            auto listed = source.open_files(pid(), files);
+            if (listed.is_error())
+                return not_found_if_gone(listed.error());
+            for (auto const& file : files)
+                TRY(tids.try_append(file.fd));
         }
-        auto* directory = new (std::nothrow) ProcDirectory(procfs(), entry->node, pid(), tid(), owner, RefPtr<ProcDirectory>(this), std::move(tids));
+        auto* directory = new (std::nothrow) ProcDirectory(procfs(), entry->node, pid(), tid(), owner, RefPtr<ProcDirectory>(this), std::move(tids), entry->mode);
         if (!directory)
             return Error::from_errno(ENOMEM);
         return RefPtr<vfs::Inode>(adopt_ref(directory));
@@ -215,7 +240,7 @@ ErrorOr<RefPtr<vfs::Inode>> ProcDirectory::lookup_pid(StringView name)
     // Owned by the process's effective ids, as on Linux (ps reads its
     // USER column from here).
     vfs::Owner owner { info.credentials.euid, info.credentials.egid };
-    auto* directory = new (std::nothrow) ProcDirectory(procfs(), Node::PidDirectory, pid, 0, owner, RefPtr<ProcDirectory>(this), {});
+    auto* directory = new (std::nothrow) ProcDirectory(procfs(), Node::PidDirectory, pid, 0, owner, RefPtr<ProcDirectory>(this), {}, kDirectoryMode);
     if (!directory)
         return Error::from_errno(ENOMEM);
     return RefPtr<vfs::Inode>(adopt_ref(directory));
@@ -238,10 +263,81 @@ ErrorOr<RefPtr<vfs::Inode>> ProcDirectory::lookup_tid(StringView name)
     if (!present)
         return Error::from_errno(ENOENT);
     vfs::Owner owner { info.credentials.euid, info.credentials.egid };
-    auto* directory = new (std::nothrow) ProcDirectory(procfs(), Node::TidDirectory, pid(), tid, owner, RefPtr<ProcDirectory>(this), {});
+    auto* directory = new (std::nothrow) ProcDirectory(procfs(), Node::TidDirectory, pid(), tid, owner, RefPtr<ProcDirectory>(this), {}, kDirectoryMode);
     if (!directory)
         return Error::from_errno(ENOMEM);
     return RefPtr<vfs::Inode>(adopt_ref(directory));
+}
+
+ErrorOr<KString> ProcInode::path_in_file_system() const
+{
+    char path[96];
+    if (node() == Node::PidFdLink || node() == Node::PidFdinfoFile) {
+        format(path, sizeof(path), "/%d/%s/%d", pid(), node() == Node::PidFdLink ? "fd" : "fdinfo", tid());
+        return KString::create(path);
+    }
+    struct Place {
+        EntryTable entries;
+        const char* format;
+    };
+    const Place places[] = {
+        { table(kRootEntries), "/%s" },
+        { table(kSysEntries), "/sys/%s" },
+        { table(kSysKernelEntries), "/sys/kernel/%s" },
+        { table(kPidEntries), "/%d/%s" },
+        { table(kTidEntries), "/%d/task/%d/%s" },
+    };
+    for (auto const& place : places) {
+        for (usize i = 0; i < place.entries.count; ++i) {
+            Entry const& entry = place.entries.entries[i];
+            if (entry.node != node())
+                continue;
+            if (place.entries.entries == kPidEntries)
+                format(path, sizeof(path), place.format, pid(), entry.name);
+            else if (place.entries.entries == kTidEntries)
+                format(path, sizeof(path), place.format, pid(), tid(), entry.name);
+            else
+                format(path, sizeof(path), place.format, entry.name);
+            return KString::create(path);
+        }
+    }
+    return Error::from_errno(ENOTSUP);
+}
+
+// fd/<n> (a symlink whose mode says how the file is open, as Linux's
+// lr-x------ for reading) or fdinfo/<n> (its position and flags).
+ErrorOr<RefPtr<vfs::Inode>> ProcDirectory::lookup_descriptor(StringView name)
+{
+    i32 fd = name == "0" ? 0 : parse_id(name);
+    if (fd == 0 && name != "0")
+        return Error::from_errno(ENOENT);
+    GrowableArray<OpenFileInfo> files;
+    auto listed = procfs().source().open_files(pid(), files);
+    if (listed.is_error())
+        return not_found_if_gone(listed.error());
+    OpenFileInfo const* file = nullptr;
+    for (auto const& open : files) {
+        if (open.fd == fd)
+            file = &open;
+    }
+    if (!file)
+        return Error::from_errno(ENOENT);
+    vfs::Owner owner { ownership().uid, ownership().gid };
+    if (node() == Node::PidFd) {
+        u32 access = file->flags & O_ACCMODE;
+        u32 mode = S_IFLNK | 0100 | (access != O_WRONLY ? 0400 : 0) | (access != O_RDONLY ? 0200 : 0);
+        auto* link = new (std::nothrow) ProcSymlink(procfs(), Node::PidFdLink, pid(), fd, owner, mode);
+        if (!link)
+            return Error::from_errno(ENOMEM);
+        return RefPtr<vfs::Inode>(adopt_ref(link));
+    }
+    TextBuffer text;
+    formats::process_fdinfo(*file, text);
+    TRY(text.finish());
+    auto* info = new (std::nothrow) ProcTextFile(procfs(), Node::PidFdinfoFile, pid(), fd, kFileMode, owner, std::move(text));
+    if (!info)
+        return Error::from_errno(ENOMEM);
+    return RefPtr<vfs::Inode>(adopt_ref(info));
 }
 
 ErrorOr<u64> ProcDirectory::iterate(u64 position, vfs::DirectoryVisitor& visitor)
@@ -265,12 +361,15 @@ ErrorOr<u64> ProcDirectory::iterate(u64 position, vfs::DirectoryVisitor& visitor
     }
     if (node() == Node::Root)
         return iterate_pids(position, visitor);
-    // The task directory: its threads, at 2 + their index.
+    // The task directory: its threads, at 2 + their index; fd/ and
+    // fdinfo/: the descriptors.
+    Node child = node() == Node::PidFd ? Node::PidFdLink : node() == Node::PidFdinfo ? Node::PidFdinfoFile : Node::TidDirectory;
+    u8 type = child == Node::PidFdLink ? DT_LNK : child == Node::PidFdinfoFile ? DT_REG : DT_DIR;
     for (; position - vfs::kFirstEntryPosition < m_tids.size(); ++position) {
-        i32 thread = m_tids[position - vfs::kFirstEntryPosition];
+        i32 id = m_tids[position - vfs::kFirstEntryPosition];
         char name[12];
-        format(name, sizeof(name), "%d", thread);
-        if (!visitor.visit(name, inode_number(Node::TidDirectory, pid(), thread), DT_DIR, position + 1))
+        format(name, sizeof(name), "%d", id);
+        if (!visitor.visit(name, inode_number(child, pid(), id), type, position + 1))
             return position;
     }
     return position;

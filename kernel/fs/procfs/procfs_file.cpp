@@ -76,6 +76,23 @@ ErrorOr<KString> ProcSymlink::readlink()
         format(target, sizeof(target), "%d/task/%d", pid, tid);
         return KString::create(target);
     }
+    case Node::PidExe:
+        return source.link(pid(), ProcessLink::Executable);
+    case Node::PidCwd:
+        return source.link(pid(), ProcessLink::Cwd);
+    case Node::PidRoot:
+        return source.link(pid(), ProcessLink::Root);
+    case Node::PidFdLink: {
+        // The descriptor as it is now: it may have been closed or replaced
+        // since the lookup.
+        GrowableArray<OpenFileInfo> files;
+        TRY(source.open_files(pid(), files));
+        for (auto& file : files) {
+            if (file.fd == tid())
+                return std::move(file.target);
+        }
+        return Error::from_errno(ENOENT);
+    }
     default:
         return Error::from_errno(EINVAL);
     }
@@ -110,6 +127,43 @@ ErrorOr<TextBuffer> generate(ProcSource& source, Node node, i32 pid, i32 tid)
     case Node::Filesystems:
         formats::filesystems(out);
         break;
+    case Node::Interrupts: {
+        GrowableArray<InterruptLine> lines;
+        u32 cpus = 1;
+        TRY(source.interrupts(lines, cpus));
+        formats::interrupts(lines, cpus, out);
+        break;
+    }
+    case Node::Devices: {
+        GrowableArray<DeviceInfo> devices;
+        TRY(source.devices(devices));
+        formats::devices(devices, out);
+        break;
+    }
+    case Node::SysKernelThreadsMax: {
+        // Linux's default: what the memory can hold in kernel stacks, an
+        // eighth of RAM; here the PID space bounds it first.
+        SystemIdentity identity;
+        source.identity(identity);
+        out.appendf("%u\n", identity.pid_max);
+        break;
+    }
+    case Node::PidEnviron: {
+        ProcessInfo info;
+        TRY(snapshot_process(source, pid, info));
+        KString environment;
+        TRY(source.environment(pid, environment));
+        out.append(environment.view());
+        break;
+    }
+    case Node::PidMaps: {
+        ProcessInfo info;
+        TRY(snapshot_process(source, pid, info));
+        GrowableArray<MappingInfo> mappings;
+        TRY(source.mappings(pid, mappings));
+        formats::process_maps(mappings, out);
+        break;
+    }
     case Node::Version:
     case Node::SysKernelPidMax:
     case Node::SysKernelHostname:
@@ -149,6 +203,7 @@ ErrorOr<TextBuffer> generate(ProcSource& source, Node node, i32 pid, i32 tid)
     case Node::PidStatm:
     case Node::PidCmdline:
     case Node::PidComm:
+    case Node::PidLimits:
     case Node::TidStat:
     case Node::TidStatus:
     case Node::TidStatm:
@@ -179,6 +234,9 @@ ErrorOr<TextBuffer> generate(ProcSource& source, Node node, i32 pid, i32 tid)
         case Node::PidCmdline:
         case Node::TidCmdline:
             formats::process_cmdline(info, out);
+            break;
+        case Node::PidLimits:
+            formats::process_limits(info, out);
             break;
         default:
             formats::process_comm(info, thread, out);

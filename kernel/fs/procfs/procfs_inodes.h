@@ -40,6 +40,9 @@ enum class Node : u16 {
     SysKernelOstype,
     SysKernelOsrelease,
     SysKernelVersion,
+    SysKernelThreadsMax,
+    Interrupts,
+    Devices,
 
     // /proc/<pid>/...
     PidDirectory = 64,
@@ -50,6 +53,16 @@ enum class Node : u16 {
     PidComm,
     PidMounts,
     PidTask,
+    PidEnviron,
+    PidMaps,
+    PidLimits,
+    PidExe,
+    PidCwd,
+    PidRoot,
+    PidFd,         // the fd/ directory
+    PidFdinfo,     // the fdinfo/ directory
+    PidFdLink,     // fd/<n>: tid holds the descriptor
+    PidFdinfoFile, // fdinfo/<n>
 
     // /proc/<pid>/task/<tid>/...
     TidDirectory = 96,
@@ -75,6 +88,9 @@ public:
     i32 pid() const { return m_pid; }
     i32 tid() const { return m_tid; }
 
+    // "/42/stat", "/42/task/43/comm", "/42/fd/3" (procfs_directory.cpp).
+    ErrorOr<KString> path_in_file_system() const override;
+
 protected:
     ProcInode(ProcFs& fs, Node node, i32 pid, i32 tid, u32 mode, vfs::Owner owner)
         : Inode(fs, inode_number(node, pid, tid), mode, owner, 0)
@@ -99,15 +115,17 @@ public:
     ErrorOr<u64> iterate(u64 position, vfs::DirectoryVisitor& visitor) override;
 
 private:
-    ProcDirectory(ProcFs& fs, Node node, i32 pid, i32 tid, vfs::Owner owner, RefPtr<ProcDirectory> parent, GrowableArray<i32> tids);
+    ProcDirectory(ProcFs& fs, Node node, i32 pid, i32 tid, vfs::Owner owner, RefPtr<ProcDirectory> parent, GrowableArray<i32> tids, u32 mode);
 
     ErrorOr<RefPtr<vfs::Inode>> lookup_pid(StringView name);
     ErrorOr<RefPtr<vfs::Inode>> lookup_tid(StringView name);
+    ErrorOr<RefPtr<vfs::Inode>> lookup_descriptor(StringView name);
     ErrorOr<u64> iterate_pids(u64 position, vfs::DirectoryVisitor& visitor);
 
     // ".." (null for the root, whose ".." the VFS resolves across the mount).
     RefPtr<ProcDirectory> m_parent;
-    // A task directory's threads, as they were when it was looked up.
+    // A task directory's threads, or an fd/ or fdinfo/ directory's
+    // descriptors, as they were when it was looked up.
     GrowableArray<i32> m_tids;
 };
 
@@ -130,13 +148,15 @@ private:
 
 class ProcSymlink final : public ProcInode {
 public:
-    ProcSymlink(ProcFs& fs, Node node)
-        : ProcInode(fs, node, 0, 0, S_IFLNK | 0777, vfs::Owner { 0, 0 })
+    ProcSymlink(ProcFs& fs, Node node, i32 pid = 0, i32 tid = 0, vfs::Owner owner = { 0, 0 }, u32 mode = S_IFLNK | 0777)
+        : ProcInode(fs, node, pid, tid, mode, owner)
     {
     }
 
     // self: the caller's PID; thread-self: <pid>/task/<tid>; mounts:
-    // self/mounts. ENOENT for a caller outside every process.
+    // self/mounts. ENOENT for a caller outside every process. exe, cwd,
+    // root and fd/<n>: what the process has there now (the source's
+    // link() and open_files()).
     ErrorOr<KString> readlink() override;
 };
 

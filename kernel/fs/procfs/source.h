@@ -89,6 +89,14 @@ struct ProcessMemory {
     u64 rss_pages() const { return rss_anon_pages + rss_file_pages + rss_shmem_pages; }
 };
 
+// One resource limit (/proc/<pid>/limits), Linux's RLIMIT_* order; ~0 is
+// unlimited.
+struct LimitInfo {
+    u64 soft { ~0ull };
+    u64 hard { ~0ull };
+};
+constexpr usize kLimitCount = 16; // RLIMIT_NLIMITS
+
 struct ProcessInfo {
     i32 pid { 0 };
     i32 ppid { 0 };
@@ -126,6 +134,7 @@ struct ProcessInfo {
     // argv, each argument followed by a NUL (what cmdline shows); empty
     // for kernel processes.
     KString cmdline;
+    LimitInfo limits[kLimitCount];
     // Live threads, the main one first. Empty for a zombie (procfs then
     // shows the main thread from the fields above, as Linux shows a
     // zombie's group leader).
@@ -249,6 +258,51 @@ struct SystemIdentity {
     u32 pid_max { 32768 };
 };
 
+// One mapping of /proc/<pid>/maps.
+struct MappingInfo {
+    u64 start { 0 };
+    u64 end { 0 };
+    u32 prot { 0 }; // PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4
+    bool shared { false };
+    u64 offset { 0 }; // in the file, in bytes
+    u64 device { 0 }; // the file's device number (major << 8 | minor), 0 if none
+    u64 inode { 0 };
+    KString name; // a path, "[heap]", "[stack]", or empty for anonymous memory
+};
+
+// One open descriptor of /proc/<pid>/fd and fdinfo.
+struct OpenFileInfo {
+    i32 fd { 0 };
+    KString target; // what readlink of fd/N gives: a path, "pipe:[ino]"...
+    u64 position { 0 };
+    u32 flags { 0 }; // open(2) flags, with O_CLOEXEC when the descriptor has it
+    u64 inode { 0 };
+    u32 mount_id { 0 };
+};
+
+// The links of /proc/<pid>/.
+enum class ProcessLink : u8 {
+    Executable, // exe
+    Cwd,        // cwd
+    Root,       // root
+};
+
+// One line of /proc/interrupts: a name ("1", "LOC"), its count on each
+// online CPU, and what it is ("IO-APIC   1-edge      i8042").
+constexpr u32 kMaxInterruptCpus = 64;
+struct InterruptLine {
+    char name[8] {};
+    char description[48] {};
+    u64 counts[kMaxInterruptCpus] {};
+};
+
+// One line of /proc/devices.
+struct DeviceInfo {
+    u32 major { 0 };
+    char name[32] {};
+    bool is_block { false };
+};
+
 class ProcSource {
 public:
     // Every process's PID, in any order (PID 0, the idle tasks, is left
@@ -269,6 +323,18 @@ public:
     // The mounts process `pid` sees, in mount order, paths from its root.
     virtual ErrorOr<void> mounts(i32 pid, GrowableArray<MountInfo>& mounts) = 0;
     virtual void identity(SystemIdentity& identity) = 0;
+
+    // The process's initial environment ("A=1\0B=2\0"), as environ shows.
+    virtual ErrorOr<void> environment(i32 pid, KString& text) = 0;
+    virtual ErrorOr<void> mappings(i32 pid, GrowableArray<MappingInfo>& mappings) = 0;
+    // Descriptors in ascending order.
+    virtual ErrorOr<void> open_files(i32 pid, GrowableArray<OpenFileInfo>& files) = 0;
+    // The target of exe, cwd or root; ENOENT when the process has none.
+    virtual ErrorOr<KString> link(i32 pid, ProcessLink link) = 0;
+    // The lines of /proc/interrupts, and how many CPUs they count (the
+    // columns).
+    virtual ErrorOr<void> interrupts(GrowableArray<InterruptLine>& lines, u32& cpus) = 0;
+    virtual ErrorOr<void> devices(GrowableArray<DeviceInfo>& devices) = 0;
 
 protected:
     ~ProcSource() = default;

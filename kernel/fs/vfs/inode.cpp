@@ -98,6 +98,11 @@ ErrorOr<void> Inode::truncate(u64)
     return Error::from_errno(is_directory() ? EISDIR : EINVAL);
 }
 
+ErrorOr<KString> Inode::path_in_file_system() const
+{
+    return Error::from_errno(ENOTSUP);
+}
+
 ErrorOr<KString> Inode::readlink() { return Error::from_errno(EINVAL); }
 ErrorOr<u8*> Inode::page_for_mapping(u64) { return Error::from_errno(ENODEV); }
 

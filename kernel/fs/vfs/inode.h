@@ -160,6 +160,10 @@ public:
     virtual ErrorOr<void> truncate(u64 size);
     // A symlink's target (EINVAL for other files).
     virtual ErrorOr<KString> readlink();
+    // The path of this (non-directory) inode from its file system's root
+    // ("/42/stat"), for file systems that know it without a search (a
+    // synthetic tree such as procfs). Default: ENOTSUP (search for it).
+    virtual ErrorOr<KString> path_in_file_system() const;
     // The kernel address of the page holding bytes [index * 4096, +4096)
     // of a regular file, allocated (zeroed) if it is a hole: what mmap of
     // the file maps. The caller gets a page reference (mm/page_ref.h) and

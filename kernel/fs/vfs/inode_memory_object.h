@@ -10,6 +10,8 @@
 
 namespace vfs {
 
-ErrorOr<RefPtr<mm::MemoryObject>> create_inode_memory_object(RefPtr<Inode> inode);
+// `name` is what /proc/<pid>/maps shows for it (the file's path); empty:
+// "inode N".
+ErrorOr<RefPtr<mm::MemoryObject>> create_inode_memory_object(RefPtr<Inode> inode, StringView name = {});
 
 }

@@ -98,6 +98,14 @@ ErrorOr<void> chroot(FsContext& process, Context const& context, Location const&
 // returns its length with the NUL (what getcwd(2) returns). ERANGE when
 // `size` is too small, ENOENT when the directory was removed.
 ErrorOr<usize> getcwd(Context const& context, Location const& cwd, char* buffer, usize size);
+// What /proc/<pid>/fd/<n>, exe and cwd show for `file`: its path from the
+// process root (" (deleted)" appended once unlinked), or for a file of an
+// internal file system Linux's "pipe:[ino]", "socket:[ino]" or
+// "anon_inode:<name>". Inodes do not know their names: a directory's
+// path comes as getcwd's, a non-directory's by searching its mount's tree
+// for the inode (bounded; first name of a hard-linked file). An unlinked
+// file found nowhere reads "/[inode N] (deleted)".
+ErrorOr<KString> describe_location(Context const& context, Location const& file);
 
 // mount(2): a new file system of type `type` (ENODEV if unknown) on the
 // directory `target`; with MS_BIND the directory `source` again at

@@ -2,6 +2,7 @@
 // (fs/vfs/vfs.h): chdir, fchdir, chroot, getcwd, mount, umount.
 #include <fs/vfs/filesystem_type.h>
 #include <fs/vfs/vfs.h>
+#include <lib/format.h>
 #include <lib/string.h>
 #include <security/permissions.h>
 
@@ -122,6 +123,162 @@ ErrorOr<usize> getcwd(Context const& context, Location const& cwd, char* buffer,
         return Error::from_errno(ERANGE);
     memcpy(buffer, path.bytes + start, length);
     return length;
+}
+
+namespace {
+
+Mount const* top_mount(Mount const* mount)
+{
+    while (mount && mount->parent())
+        mount = mount->parent();
+    return mount;
+}
+
+// One step of the search for a non-directory by inode number: stops at
+// the first entry (from a position on) that is the file or a
+// subdirectory.
+class SearchStep final : public DirectoryVisitor {
+public:
+    explicit SearchStep(u64 ino)
+        : m_ino(ino)
+    {
+    }
+
+    bool visit(StringView name, u64 ino, u8 type, u64 next_position) override
+    {
+        ++visited;
+        if (name == "." || name == "..")
+            return true;
+        bool match = type != DT_DIR && ino == m_ino;
+        if (!match && type != DT_DIR)
+            return true;
+        found_file = match;
+        found_directory = !match;
+        name.copy_to(this->name, kNameMax + 1);
+        length = name.length();
+        next = next_position;
+        return false;
+    }
+
+    bool found_file { false };
+    bool found_directory { false };
+    char name[kNameMax + 1] {};
+    usize length { 0 };
+    u64 next { 0 };
+    usize visited { 0 };
+
+private:
+    u64 m_ino;
+};
+
+// Finds a path to the non-directory `file` by walking its mount's tree
+// depth first, into `path` (kPathMax bytes, NUL-terminated). ENOENT when
+// it is not found within the budget (or has no name any more).
+ErrorOr<void> search_mount_for(Context const& context, Location const& file, char* path)
+{
+    constexpr usize kMaxDepth = 16;
+    constexpr usize kBudget = 8192; // directory entries read, at most
+    Location top { file.mount, RefPtr<Inode>(&file.mount->root()) };
+    usize prefix = TRY(getcwd(context, top, path, kPathMax)) - 1;
+    if (prefix == 1)
+        prefix = 0; // the root: "/" + name, not "//" + name
+    struct Frame {
+        RefPtr<Inode> directory;
+        u64 position { 0 };
+        usize path_length { 0 };
+    };
+    struct Frames {
+        Frame* items;
+        ~Frames() { delete[] items; }
+    } frames { new (std::nothrow) Frame[kMaxDepth] };
+    if (!frames.items)
+        return Error::from_errno(ENOMEM);
+    frames.items[0] = { top.inode, 0, prefix };
+    usize depth = 1;
+    usize budget = kBudget;
+    while (depth > 0 && budget > 0) {
+        Frame& frame = frames.items[depth - 1];
+        SearchStep step(file.inode->ino());
+        TRY(frame.directory->iterate(frame.position, step));
+        budget = step.visited < budget ? budget - step.visited : 0;
+        if (!step.found_file && !step.found_directory) {
+            frames.items[--depth] = {};
+            continue;
+        }
+        frame.position = step.next;
+        usize length = frame.path_length + 1 + step.length;
+        if (length + 1 > kPathMax)
+            continue;
+        path[frame.path_length] = '/';
+        memcpy(path + frame.path_length + 1, step.name, step.length);
+        path[length] = 0;
+        if (step.found_file)
+            return {};
+        if (depth == kMaxDepth)
+            continue;
+        auto child = frame.directory->lookup(StringView(step.name, step.length));
+        if (child.is_error())
+            continue;
+        frames.items[depth++] = { child.release_value(), 0, length };
+    }
+    return Error::from_errno(ENOENT);
+}
+
+}
+
+ErrorOr<KString> describe_location(Context const& context, Location const& file)
+{
+    Inode& inode = *file.inode;
+    if (top_mount(file.mount.ptr()) != top_mount(context.root.mount.ptr())) {
+        char text[64];
+        if (inode.type() == S_IFIFO)
+            format(text, sizeof(text), "pipe:[%lu]", inode.ino());
+        else if (inode.type() == S_IFSOCK)
+            format(text, sizeof(text), "socket:[%lu]", inode.ino());
+        else
+            format(text, sizeof(text), "anon_inode:%.*s", static_cast<int>(inode.fs().type_name().length()),
+                inode.fs().type_name().characters_without_null_termination());
+        return KString::create(text);
+    }
+    struct Scratch {
+        char* bytes;
+        ~Scratch() { delete[] bytes; }
+    } path { new (std::nothrow) char[kPathMax] };
+    if (!path.bytes)
+        return Error::from_errno(ENOMEM);
+    bool deleted = inode.nlink() == 0;
+    if (inode.is_directory()) {
+        if (deleted)
+            return KString::create("(deleted)");
+        usize length = TRY(getcwd(context, file, path.bytes, kPathMax));
+        return KString::create(StringView(path.bytes, length - 1));
+    }
+    // A non-directory: named by its file system, or searched for in its
+    // mount.
+    auto own = inode.path_in_file_system();
+    if (!own.is_error()) {
+        Location top { file.mount, RefPtr<Inode>(&file.mount->root()) };
+        usize prefix = TRY(getcwd(context, top, path.bytes, kPathMax)) - 1;
+        if (prefix == 1)
+            prefix = 0;
+        StringView rest = own.value().view();
+        if (prefix + rest.length() + 1 > kPathMax)
+            return Error::from_errno(ENAMETOOLONG);
+        memcpy(path.bytes + prefix, rest.characters_without_null_termination(), rest.length());
+        path.bytes[prefix + rest.length()] = 0;
+    } else if (own.error().code() == ENOTSUP) {
+        auto found = search_mount_for(context, file, path.bytes);
+        if (found.is_error() && deleted) // no directory lists it any more
+            format(path.bytes, kPathMax, "/[inode %lu]", inode.ino());
+        else
+            TRY(found);
+    } else {
+        return own.error();
+    }
+    usize length = strlen(path.bytes);
+    if (deleted && length + 10 < kPathMax)
+        memcpy(path.bytes + length, " (deleted)", 11);
+    return KString::create(StringView(path.bytes));
 }
 
 ErrorOr<void> mount(Context const& context, Location const& base, StringView source, StringView target, StringView type, u64 flags, StringView data)

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <string>
 #include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -654,6 +655,81 @@ TEST(fsync_fdatasync_sync)
     EXPECT_ERRNO(fsync(fds[0]), EINVAL);
     close(fds[0]);
     close(fds[1]);
+}
+
+TEST(flock_whole_file_locks_belong_to_the_open_file)
+{
+    Scratch dir("file");
+    EXPECT(dir.ok());
+    std::string path = dir / "locked";
+    int first = EXPECT_OK(open(path.c_str(), O_CREAT | O_RDWR, 0600));
+    int second = EXPECT_OK(open(path.c_str(), O_RDONLY));
+    EXPECT_OK(flock(first, LOCK_EX));
+    // Another open file description conflicts; a duplicate shares the lock.
+    EXPECT_ERRNO(flock(second, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+    EXPECT_ERRNO(flock(second, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+    int copy = EXPECT_OK(dup(first));
+    EXPECT_OK(flock(copy, LOCK_EX | LOCK_NB));
+    // flock and record locks are separate kinds.
+    struct flock record = {};
+    record.l_type = F_RDLCK;
+    record.l_whence = SEEK_SET;
+    EXPECT_OK(fcntl(second, F_SETLK, &record));
+    // Converting to shared lets other readers in.
+    EXPECT_OK(flock(first, LOCK_SH));
+    EXPECT_OK(flock(second, LOCK_SH | LOCK_NB));
+    EXPECT_OK(flock(second, LOCK_UN));
+    EXPECT_OK(flock(first, LOCK_UN));
+    EXPECT_OK(flock(second, LOCK_EX | LOCK_NB));
+    EXPECT_OK(flock(second, LOCK_UN));
+    // The lock goes with the last descriptor of its description.
+    EXPECT_OK(flock(first, LOCK_EX));
+    close(first);
+    EXPECT_ERRNO(flock(second, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+    close(copy);
+    EXPECT_OK(flock(second, LOCK_EX | LOCK_NB));
+    close(second);
+
+    EXPECT_ERRNO(flock(-1, LOCK_EX), EBADF);
+    int fd = EXPECT_OK(open(path.c_str(), O_RDONLY));
+    EXPECT_ERRNO(flock(fd, 0), EINVAL);
+    EXPECT_ERRNO(flock(fd, LOCK_SH | LOCK_EX), EINVAL);
+    close(fd);
+}
+
+TEST(flock_waits_for_the_holder_and_is_inherited_by_fork)
+{
+    Scratch dir("file");
+    EXPECT(dir.ok());
+    std::string path = dir / "wait";
+    int holder = EXPECT_OK(open(path.c_str(), O_CREAT | O_RDWR, 0600));
+    EXPECT_OK(flock(holder, LOCK_EX));
+    int ready[2];
+    EXPECT_OK(pipe(ready));
+    pid_t child = fork();
+    if (child == 0) {
+        // The inherited descriptor is the same description: it holds the lock.
+        if (flock(holder, LOCK_EX | LOCK_NB) != 0)
+            _exit(1);
+        int other = open(path.c_str(), O_RDWR);
+        if (write(ready[1], "w", 1) != 1)
+            _exit(2);
+        // Blocks until the parent's description lets go.
+        if (flock(other, LOCK_EX) != 0)
+            _exit(3);
+        _exit(0);
+    }
+    char byte;
+    EXPECT_EQ(read(ready[0], &byte, 1), 1);
+    usleep(100'000);
+    int status = 0;
+    EXPECT_EQ(waitpid(child, &status, WNOHANG), 0); // still waiting
+    EXPECT_OK(flock(holder, LOCK_UN));
+    EXPECT_OK(waitpid(child, &status, 0));
+    EXPECT_EXITED(status, 0);
+    close(holder);
+    close(ready[0]);
+    close(ready[1]);
 }
 
 int main()

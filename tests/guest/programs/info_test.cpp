@@ -169,6 +169,51 @@ TEST(clock_getres_is_sane)
     EXPECT_OK(syscall(SYS_clock_getres, CLOCK_MONOTONIC, nullptr));
 }
 
+TEST(setting_the_clock_wakes_absolute_realtime_sleepers)
+{
+    if (geteuid() != 0)
+        SKIP("setting the clock needs root");
+    timespec now {};
+    clock_gettime(CLOCK_REALTIME, &now);
+    pid_t child = fork();
+    if (child == 0) {
+        // A wall-clock deadline 30 s away: it arrives as soon as the
+        // clock is set past it, not 30 s later.
+        timespec target = now;
+        target.tv_sec += 30;
+        _exit(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &target, nullptr) == 0 ? 0 : 1);
+    }
+    usleep(100 * 1000);
+    long long started = monotonic_ns();
+    timespec forward = now;
+    forward.tv_sec += 60;
+    if (clock_settime(CLOCK_REALTIME, &forward) != 0) {
+        int error = errno;
+        kill(child, SIGKILL);
+        waitpid(child, nullptr, 0);
+        if (error == EPERM)
+            SKIP("no permission to set the clock here (a container)");
+        EXPECT_EQ(error, 0);
+        return;
+    }
+    int status = 0;
+    pid_t done = 0;
+    // Well under the 30 s the sleep would otherwise take.
+    while ((done = waitpid(child, &status, WNOHANG)) == 0 && monotonic_ns() - started < 10'000'000'000LL)
+        usleep(10 * 1000);
+    // Put the clock back where it would be.
+    timespec back {};
+    clock_gettime(CLOCK_REALTIME, &back);
+    back.tv_sec -= 60;
+    EXPECT_OK(clock_settime(CLOCK_REALTIME, &back));
+    if (done == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+    }
+    EXPECT_EQ(done, child);
+    EXPECT_EXITED(status, 0);
+}
+
 TEST(nanosleep_sleeps_at_least_the_time_asked)
 {
     timespec request { 0, 30 * 1000 * 1000 };
@@ -444,6 +489,41 @@ TEST(sched_fifo_as_root_works_and_as_user_eperm)
         param.sched_priority = 0;
         EXPECT_OK(sched_setscheduler(0, SCHED_OTHER, &param));
         EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(sched_reset_on_fork_gives_children_the_default_policy)
+{
+    if (geteuid() != 0)
+        SKIP("SCHED_FIFO and negative nice need root");
+    int status = guest_test::in_child([] {
+        sched_param param {};
+        param.sched_priority = 5;
+        EXPECT_OK(sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param));
+        EXPECT_EQ(sched_getscheduler(0), SCHED_FIFO | SCHED_RESET_ON_FORK);
+        // sched_setparam keeps the flag.
+        param.sched_priority = 6;
+        EXPECT_OK(sched_setparam(0, &param));
+        EXPECT_EQ(sched_getscheduler(0), SCHED_FIFO | SCHED_RESET_ON_FORK);
+        int inner = guest_test::in_child([] {
+            EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+            sched_param back {};
+            EXPECT_OK(sched_getparam(0, &back));
+            EXPECT_EQ(back.sched_priority, 0);
+        });
+        EXPECT_EXITED(inner, 0);
+        // A raised priority (negative nice) goes back to 0 in the child.
+        param.sched_priority = 0;
+        EXPECT_OK(sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &param));
+        EXPECT_OK(setpriority(PRIO_PROCESS, 0, -5));
+        inner = guest_test::in_child([] {
+            errno = 0;
+            EXPECT_EQ(getpriority(PRIO_PROCESS, 0), 0);
+            EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+        });
+        EXPECT_EXITED(inner, 0);
+        EXPECT_EQ(getpriority(PRIO_PROCESS, 0), -5);
     });
     EXPECT_EXITED(status, 0);
 }
