@@ -38,6 +38,7 @@
 #include <sched/clock.h>
 #include <sched/scheduler.h>
 #include <tty/console_tty.h>
+#include <tty/pty.h>
 #include <tty/kernel_monitor.h>
 
 extern "C" void (*_init_array_start[])();
@@ -150,6 +151,9 @@ extern "C" [[noreturn]] void kernel_main(u32 multiboot_magic, u32 multiboot_info
         if (auto console = console_tty::init(); console.is_error())
             log_error("console: no terminal device: %s", console.error().name());
     }
+    // Pseudo-terminals: /dev/ptmx and the devpts file system.
+    if (auto ptys = pty::init(); ptys.is_error())
+        log_error("pty: %s", ptys.error().name());
     print_banner();
 
     // `ps`: the process/thread table once, after boot (issue 3 item 9).

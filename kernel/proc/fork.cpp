@@ -119,6 +119,7 @@ ErrorOr<long> ProcessManager::clone(InterruptFrame& frame, CloneRequest const& r
         child->m_exit_signal = request.exit_signal;
         child->m_pgid = me.m_pgid;
         child->m_sid = me.m_sid;
+        child->m_left_controlling_tty = me.m_left_controlling_tty;
         // Signals issue: actions shared (CLONE_SIGHAND) or copied.
         if (auto inherited = signals::fork_process(*child, request.flags); inherited.is_error()) {
             delete child;

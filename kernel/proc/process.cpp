@@ -134,6 +134,15 @@ ProcessRunState Process::run_state(ThreadSnapshots const& threads) const
     case ProcessState::Live:
         break;
     }
+    // In a group stop (SIGSTOP, ^Z, SIGTTIN...) from the moment its parent
+    // can learn of it, even while a thread is still on its way into the
+    // stop's wait.
+    {
+        auto& signal_state = const_cast<Process*>(this)->m_signal_state;
+        SpinlockLocker locker(signal_state.lock);
+        if (signal_state.stopped && !m_is_kernel)
+            return ProcessRunState::Stopped;
+    }
     bool sleeping = false;
     bool stopped = false;
     for (auto const& copy : threads) {
@@ -293,8 +302,11 @@ void ProcessManager::become_zombie(Process& process, int status)
     // threads; user statuses are already in wait()'s encoding.
     process.m_exit_status = process.is_exiting() ? process.m_group_exit_status : status;
     set_state(process, ProcessState::Zombie);
-    if (!process.m_is_kernel)
+    if (!process.m_is_kernel) {
         release_user_resources(process);
+        // Its group may lose its last link to a parent outside it.
+        hang_up_if_orphaned_locked(process, nullptr);
+    }
     reparent_children(process);
     process.m_exited.notify_all();
     // Kernel processes, and user processes whose parent is PID 0 (init
@@ -322,6 +334,9 @@ void ProcessManager::reparent_children(Process& process)
         child->m_parent = heir;
         heir->m_children.append(*child);
         zombie_adopted = zombie_adopted || child->m_state == ProcessState::Zombie;
+        // The child's group may have had this process as its last link.
+        if (!process.m_is_kernel && !child->m_is_kernel)
+            hang_up_if_orphaned_locked(*child, &process);
     }
     // Init learns of orphans that are zombies already, so it reaps them.
     if (zombie_adopted && heir != s_idle) {

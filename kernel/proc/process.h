@@ -138,6 +138,12 @@ public:
     pid_t parent_pid() const { return m_parent ? m_parent->m_pid : 0; }
     pid_t process_group() const { return m_pgid; }
     pid_t session() const { return m_sid; }
+    bool is_session_leader() const { return !m_is_kernel && m_sid == m_pid; }
+    // TIOCNOTTY by a process that does not lead its session: it alone
+    // stops having the session's controlling terminal (tty/job_control.h).
+    // Inherited by fork, cleared by setsid.
+    bool has_left_controlling_tty() const { return m_left_controlling_tty; }
+    void set_left_controlling_tty() { m_left_controlling_tty = true; }
     ProcessState state() const { return m_state; }
     // What ps shows, from a snapshot of the threads (thread_snapshot.h).
     ProcessRunState run_state(ThreadSnapshots const&) const;
@@ -243,6 +249,7 @@ private:
     IntrusiveList<Process, &Process::m_sibling_node> m_children;
     pid_t m_pgid { 0 };
     pid_t m_sid { 0 };
+    bool m_left_controlling_tty { false };
 
     IntrusiveListNode m_list_node; // on the global process list
     IntrusiveList<ProcessThread, &ProcessThread::node> m_threads;
@@ -300,6 +307,16 @@ Process& idle_process();
 
 // The process lock (see the top of this file).
 Mutex& lock();
+
+// For the terminal's job control (tty/job_control.cpp). Each takes the
+// process lock unless the calling thread holds it already (a terminal
+// hung up by the last close of its master, during an exit).
+// A signal from the kernel (SI_KERNEL) to every live process of group
+// `pgid` / to process `pid`; nothing when there is none.
+void signal_group_from_kernel(pid_t pgid, int signal);
+void signal_process_from_kernel(pid_t pid, int signal);
+// The session of group `pgid` (of its live members), 0 when it is empty.
+pid_t session_of_group(pid_t pgid);
 // Every process on the list, under the process lock, with a snapshot of
 // the threads taken under it: callback(process, snapshots). Takes the lock
 // (not to be called with it held) and first brings the list up to date

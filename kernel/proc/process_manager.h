@@ -46,6 +46,10 @@ struct ProcessManager {
     static ErrorOr<long> set_process_group(pid_t pid, pid_t pgid);
     static ErrorOr<long> create_session();
     static ErrorOr<long> process_group_of(pid_t pid, bool session);
+    static bool group_will_be_orphaned_locked(pid_t pgid, Process const* ignored);
+    static bool group_has_stopped_member_locked(pid_t pgid);
+    static void signal_group_locked(pid_t pgid, int signal);
+    static void hang_up_if_orphaned_locked(Process& member, Process* parent);
     static List& process_list(); // process.cpp; under the process lock
 
     // init_process.cpp

@@ -522,8 +522,17 @@ bool wait_while_stopped(Process& me, ProcessSignals& state, ThreadSignals& threa
     SpinlockLocker locker(state.lock);
     if (!state.stopped)
         return false;
+    // A SIGKILL (or an exit) that came while it was stopped is taken by
+    // the caller's delivery loop: reporting "was stopped" again would
+    // bring it straight back here, for ever.
+    if (contains(thread.pending.set | state.shared.set, kSigKill) || me.is_exiting())
+        return false;
+    // ps and /proc show the wait as the stop it is (T).
+    Thread& scheduler_thread = current::thread();
+    scheduler_thread.job_stopped = true;
     while (state.stopped && !contains(thread.pending.set | state.shared.set, kSigKill) && !me.is_exiting())
         (void)state.continued.wait(locker);
+    scheduler_thread.job_stopped = false;
     return true;
 }
 
@@ -1356,6 +1365,25 @@ ErrorOr<void> kill_thread(pid_t tgid, pid_t tid, SigInfo const& info)
         }
     });
     return result;
+}
+
+// --- for the terminal's job control (tty/job_control.cpp) ---
+
+bool current_blocks_or_ignores(int signal)
+{
+    Process* me = process::current();
+    if (!me || me->is_kernel_process())
+        return true;
+    ProcessSignals& state = state_of(*me);
+    ThreadSignals& thread = current_thread_signals();
+    SpinlockLocker locker(state.lock);
+    return contains(thread.blocked, signal) || action_of(state, signal).handler == kSigIgn;
+}
+
+bool current_group_is_orphaned()
+{
+    Process* me = process::current();
+    return !me || process_group_is_orphaned(*me);
 }
 
 // --- hooks other subsystems declare weak ---

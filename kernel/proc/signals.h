@@ -243,6 +243,13 @@ bool has_thread(Process& process, pid_t tid);
 i32 timer_signal_overrun(Process& process, QueuedSignal const& entry, i32 overrun_last);
 // timer_delete, exec, exit: `entry` off whatever pending queue holds it.
 void cancel_timer_signal(Process& process, QueuedSignal& entry);
+// The terminal's job control (tty/job_control.cpp), for the calling
+// thread: whether it blocks `signal` or its process ignores it (Linux's
+// is_ignored: SIGTTIN then makes a background read EIO), and whether its
+// process group is orphaned (no SIGTTIN/SIGTTOU stop, EIO instead). Take
+// the siglock / the process lock (not held by the caller).
+bool current_blocks_or_ignores(int signal);
+bool current_group_is_orphaned();
 
 // Hooks other subsystems declare weak (ipc/pipe.cpp).
 void send_sigpipe_to_current();

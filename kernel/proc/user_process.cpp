@@ -22,6 +22,7 @@
 #include <sched/policy.h>
 #include <mm/paging.h>
 #include <proc/current.h>
+#include <proc/exit_hooks.h>
 #include <proc/process_manager.h>
 #include <proc/signals.h>
 #include <proc/user_return.h>
@@ -213,6 +214,15 @@ namespace process {
         if (member)
             signals::thread_leaving(*process, *member); // signals issue: off the signal lists
     }
+    // A session leader's controlling terminal hangs up its session (the
+    // terminal's job control; no lock held).
+    bool last_of_leader;
+    {
+        MutexLocker locker(lock());
+        last_of_leader = process->is_session_leader() && process->thread_count() == 1;
+    }
+    if (last_of_leader)
+        hooks::session_leader_exiting(process->session());
     // Off the process's page tables before they may be freed: the kernel's
     // tables, and no root for the scheduler to reload.
     {

@@ -61,6 +61,10 @@ char thread_letter(Thread const& thread)
 {
     if (thread.state == ThreadState::Waiting && thread.uninterruptible)
         return 'D';
+    // A group stop (SIGSTOP, ^Z) is a wait on the process's "continued"
+    // queue; Linux shows it as TASK_STOPPED.
+    if (thread.state == ThreadState::Waiting && thread.job_stopped)
+        return 'T';
     return thread_state_letter(thread.state);
 }
 

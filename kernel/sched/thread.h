@@ -108,6 +108,7 @@ struct Thread {
     bool slice_expired { false };   // [rq] the tick found its slice used up: RR goes to the tail
     bool yielded { false };         // [rq] switched out by yield(): let the others of its class go first
     bool uninterruptible { false }; // its waits count toward the load average (Linux's D state)
+    bool job_stopped { false };     // its wait is a job-control stop (proc/signals.cpp): ps shows T
     bool is_idle_thread { false };
     IntrusiveListNode run_node;  // on a run queue (never while Waiting)
     IntrusiveListNode wait_node; // on a wait queue (or, once a zombie, the reaper's list)
@@ -139,5 +140,5 @@ void set_state(Thread&, ThreadState);
 bool is_legal_transition(ThreadState from, ThreadState to);
 
 // ps's letter for a thread: thread_state_letter(), except that an
-// uninterruptible wait shows as D.
+// uninterruptible wait shows as D and a job-control stop as T.
 char thread_letter(Thread const&);

@@ -3,6 +3,7 @@
 #include <fs/devfs/devfs.h>
 #include <lib/log.h>
 #include <tty/console_tty.h>
+#include <tty/job_control.h>
 #include <tty/tty.h>
 
 namespace console_tty {
@@ -46,6 +47,9 @@ public:
     }
 
     void first_open() override;
+    ErrorOr<RefPtr<vfs::FileOperations>> open_as_controlling(u32 flags) override;
+
+    tty::TtyDevice* device { nullptr }; // /dev/console, for /dev/tty
 };
 
 ConsoleDriver s_driver;
@@ -60,20 +64,23 @@ void ConsoleDriver::first_open()
     console_input::set_receiver(receive_from_interrupt);
 }
 
-// /dev/tty: opens the caller's controlling terminal's device. Sessions
-// come with issue 5; until then every process's terminal is the console.
+ErrorOr<RefPtr<vfs::FileOperations>> ConsoleDriver::open_as_controlling(u32 flags)
+{
+    if (!device)
+        return Error::from_errno(ENXIO);
+    return device->open(flags);
+}
+
+// /dev/tty: opens the caller's controlling terminal (tty/job_control.h),
+// ENXIO for a process without one.
 class ControllingTtyDevice final : public vfs::CharDevice {
 public:
-    explicit ControllingTtyDevice(RefPtr<tty::TtyDevice> console)
+    ControllingTtyDevice()
         : CharDevice(kTtyAuxMajor, kControllingMinor, StringView("tty"))
-        , m_console(std::move(console))
     {
     }
 
-    ErrorOr<RefPtr<vfs::FileOperations>> open(u32 flags) override { return m_console->open(flags); }
-
-private:
-    RefPtr<tty::TtyDevice> m_console;
+    ErrorOr<RefPtr<vfs::FileOperations>> open(u32 flags) override { return tty::open_controlling_terminal(flags); }
 };
 
 }
@@ -82,11 +89,15 @@ tty::Tty& console() { return s_console; }
 
 ErrorOr<void> init()
 {
-    auto console_device = TRY(try_make_ref_counted<tty::TtyDevice>(kTtyAuxMajor, kConsoleMinor, StringView("console"), s_console));
+    // Linux never makes /dev/console a controlling terminal on open (only
+    // TIOCSCTTY does); tty1 and ttyS0 become a session leader's.
+    auto console_device = TRY(try_make_ref_counted<tty::TtyDevice>(kTtyAuxMajor, kConsoleMinor, StringView("console"), s_console, false));
     TRY(devfs::register_device(console_device, 0600));
+    s_driver.device = console_device.ptr();
     TRY(devfs::register_device(TRY(try_make_ref_counted<tty::TtyDevice>(kTtyMajor, kTty1Minor, StringView("tty1"), s_console)), 0620, 0, kTtyGroup));
     TRY(devfs::register_device(TRY(try_make_ref_counted<tty::TtyDevice>(kTtyMajor, kTtyS0Minor, StringView("ttyS0"), s_console)), 0660, 0, kDialoutGroup));
-    TRY(devfs::register_device(TRY(try_make_ref_counted<ControllingTtyDevice>(console_device)), 0666));
+    TRY(devfs::register_device(TRY(try_make_ref_counted<ControllingTtyDevice>()), 0666));
+    tty::register_terminal(s_console);
     TRY(s_console.start_input_worker());
     log_info("console: /dev/console, /dev/tty, /dev/tty1, /dev/ttyS0 registered (80x24 terminal)");
     return {};

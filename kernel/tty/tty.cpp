@@ -9,6 +9,7 @@
 #include <proc/process.h>
 #include <sched/clock.h>
 #include <syscall/uaccess.h>
+#include <tty/job_control.h>
 #include <tty/tty.h>
 #include <tty/tty_hooks.h>
 
@@ -17,21 +18,10 @@ namespace tty {
 namespace {
 
 constexpr u64 kDecisecondNs = 100'000'000;
+constexpr int kSigTtin = 21;
+constexpr int kSigTtou = 22;
 
 usize min(usize a, usize b) { return a < b ? a : b; }
-
-// The calling process's group and session (0 for a thread outside every
-// process): what a terminal reports before job control set its own.
-i32 caller_group()
-{
-    auto* process = process::current();
-    return process ? process->process_group() : 0;
-}
-i32 caller_session()
-{
-    auto* process = process::current();
-    return process ? process->session() : 0;
-}
 
 template<typename T>
 ErrorOr<void> put_user(u64 address, T const& value) { return copy_to_user(address, &value, sizeof(T)); }
@@ -142,7 +132,11 @@ ErrorOr<usize> Tty::read(IoBuffer& buffer, usize count, bool nonblocking)
     if (count == 0)
         return usize(0);
     MutexLocker reader(m_read_lock);
+    // A background group's read stops it (SIGTTIN) or fails.
+    TRY(check_background(*this, kSigTtin));
     MutexLocker locker(m_lock);
+    if (m_hung_up)
+        return usize(0);
 
     // termios(3): in non-canonical mode VMIN > 0 waits for that many bytes,
     // with VTIME > 0 as a timer between bytes (started by the first);
@@ -187,6 +181,15 @@ ErrorOr<usize> Tty::read(IoBuffer& buffer, usize count, bool nonblocking)
             }
             // ETIMEDOUT is seen as the deadline above on the next turn.
             (void)m_readable.wait(locker, deadline);
+            if (m_hung_up)
+                break;
+            // Put in the background while it waited: EINTR restarts the
+            // read, whose check then sends SIGTTIN.
+            if (current_is_in_background_locked()) {
+                if (done)
+                    break;
+                return Error::from_errno(EINTR);
+            }
             continue;
         }
 
@@ -221,9 +224,19 @@ ErrorOr<usize> Tty::read(IoBuffer& buffer, usize count, bool nonblocking)
     return done;
 }
 
-ErrorOr<usize> Tty::write(IoBuffer const& buffer, usize count)
+ErrorOr<usize> Tty::write(IoBuffer const& buffer, usize count, bool nonblocking)
 {
     MutexLocker writer(m_write_lock);
+    bool tostop;
+    {
+        MutexLocker locker(m_lock);
+        if (m_hung_up)
+            return Error::from_errno(EIO);
+        tostop = m_ldisc.termios().c_lflag & TOSTOP;
+    }
+    // TOSTOP: a background group's write stops it (SIGTTOU).
+    if (tostop)
+        TRY(check_background(*this, kSigTtou));
     u8 in[kChunk];
     u8 out[2 * kChunk + 8];
     usize done = 0;
@@ -233,16 +246,25 @@ ErrorOr<usize> Tty::write(IoBuffer const& buffer, usize count)
         if (copied.is_error())
             return done ? ErrorOr<usize>(done) : ErrorOr<usize>(copied.error());
         MutexLocker locker(m_lock);
-        // ^S (IXON) or tcflow(TCOOFF) holds output until ^Q or TCOON.
-        while (m_ldisc.output_stopped()) {
-            if (current::interrupted())
-                return done ? ErrorOr<usize>(done) : ErrorOr<usize>(Error::from_errno(EINTR));
-            (void)m_output_started.wait(locker);
-        }
-        drain_echo(locker);
-        for (usize consumed = 0; consumed < length;) {
+        usize consumed = 0;
+        while (consumed < length) {
+            // ^S (IXON) or tcflow(TCOOFF) holds output until ^Q or TCOON;
+            // a driver without room (a pty master nobody reads) until it
+            // has some.
+            while (!m_hung_up && (m_ldisc.output_stopped() || m_driver.output_room() < kMinimumRoom)) {
+                usize so_far = done + consumed;
+                if (nonblocking)
+                    return so_far ? ErrorOr<usize>(so_far) : ErrorOr<usize>(Error::from_errno(EAGAIN));
+                if (current::interrupted())
+                    return so_far ? ErrorOr<usize>(so_far) : ErrorOr<usize>(Error::from_errno(EINTR));
+                (void)m_output_started.wait(locker);
+            }
+            if (m_hung_up)
+                return done + consumed ? ErrorOr<usize>(done + consumed) : ErrorOr<usize>(Error::from_errno(EIO));
+            drain_echo(locker);
+            usize room = min(m_driver.output_room(), sizeof(out));
             usize produced;
-            consumed += m_ldisc.process_output(in + consumed, length - consumed, out, sizeof(out), produced);
+            consumed += m_ldisc.process_output(in + consumed, length - consumed, out, room, produced);
             m_driver.write_output(out, produced);
         }
         done += length;
@@ -253,10 +275,12 @@ ErrorOr<usize> Tty::write(IoBuffer const& buffer, usize count)
 u32 Tty::poll()
 {
     MutexLocker locker(m_lock);
+    if (m_hung_up)
+        return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR | POLLHUP;
     u32 events = 0;
     if (m_ldisc.input_available(true))
         events |= POLLIN | POLLRDNORM;
-    if (!m_ldisc.output_stopped())
+    if (!m_ldisc.output_stopped() && m_driver.output_room() >= kMinimumRoom)
         events |= POLLOUT | POLLWRNORM;
     return events;
 }
@@ -271,6 +295,66 @@ void Tty::opened()
     }
     if (first)
         m_driver.first_open();
+}
+
+void Tty::opened_by_current(u32 flags) { acquire_on_open(*this, flags); }
+
+bool Tty::current_is_in_background_locked()
+{
+    auto* process = process::current();
+    if (!process || process->is_kernel_process() || m_session <= 0 || process->session() != m_session
+        || process->has_left_controlling_tty())
+        return false;
+    return m_foreground_group > 0 && process->process_group() != m_foreground_group;
+}
+
+// -- hang-up --
+
+void Tty::hang_up()
+{
+    i32 sid;
+    i32 group;
+    {
+        MutexLocker locker(m_lock);
+        if (m_hung_up)
+            return;
+        m_hung_up = true;
+        sid = m_session;
+        group = m_foreground_group;
+        m_session = 0;
+        m_foreground_group = 0;
+        m_readable.notify_all();
+        m_output_started.notify_all();
+    }
+    poll_waiters::notify();
+    signal_hang_up(sid, group, true);
+}
+
+bool Tty::is_hung_up()
+{
+    MutexLocker locker(m_lock);
+    return m_hung_up;
+}
+
+void Tty::output_room_changed()
+{
+    {
+        // A writer checks the room and starts waiting under m_lock: taking
+        // it here means it either sees the new room or is woken below.
+        MutexLocker locker(m_lock);
+    }
+    m_output_started.notify_all();
+    poll_waiters::notify();
+}
+
+void Tty::disassociate(i32& sid, i32& pgid)
+{
+    MutexLocker locker(m_lock);
+    sid = m_session;
+    pgid = m_foreground_group;
+    m_session = 0;
+    m_foreground_group = 0;
+    m_readable.notify_all();
 }
 
 // -- control --
@@ -325,6 +409,8 @@ void Tty::set_foreground_group(i32 pgid)
 {
     MutexLocker locker(m_lock);
     m_foreground_group = pgid;
+    // Readers put in the background stop waiting (and get SIGTTIN).
+    m_readable.notify_all();
 }
 
 i32 Tty::session()
@@ -384,8 +470,18 @@ usize Tty::input_count()
     return m_ldisc.readable_count();
 }
 
-ErrorOr<long> Tty::ioctl(vfs::OpenFile& file, u32 request, u64 argument)
+ErrorOr<long> Tty::ioctl(vfs::OpenFile& file, u32 request, u64 argument, bool as_master)
 {
+    // Changing the terminal from the background: SIGTTOU (Linux's
+    // tty_check_change). A pty master is nobody's controlling terminal.
+    auto from_background = [&]() -> ErrorOr<void> {
+        if (as_master)
+            return {};
+        return check_background(*this, kSigTtou);
+    };
+    // Linux answers the group and session ioctls on a terminal only to
+    // the processes whose controlling terminal it is (and on a master).
+    auto ours = [&] { return as_master || is_controlling_terminal_of_current(*this); };
     switch (request) {
     case TCGETS:
         TRY(put_user(argument, termios()));
@@ -394,6 +490,7 @@ ErrorOr<long> Tty::ioctl(vfs::OpenFile& file, u32 request, u64 argument)
     case TCSETSW:
     case TCSETSF: {
         auto termios = TRY(get_user<LinuxTermios>(argument));
+        TRY(from_background());
         set_termios(termios, request == TCSETS ? When::Now : request == TCSETSW ? When::Drain : When::Flush);
         return 0;
     }
@@ -406,6 +503,7 @@ ErrorOr<long> Tty::ioctl(vfs::OpenFile& file, u32 request, u64 argument)
     case TCSETSW2:
     case TCSETSF2: {
         auto termios2 = TRY(get_user<LinuxTermios2>(argument));
+        TRY(from_background());
         set_termios(termios2.termios, request == TCSETS2 ? When::Now : request == TCSETSW2 ? When::Drain : When::Flush);
         return 0;
     }
@@ -416,33 +514,47 @@ ErrorOr<long> Tty::ioctl(vfs::OpenFile& file, u32 request, u64 argument)
         set_window_size(TRY(get_user<LinuxWinsize>(argument)));
         return 0;
     case TIOCGPGRP: {
-        // Until a shell set one, the caller's own group: ash's job control
-        // start-up loops (sending itself SIGTTIN) until the two agree.
-        i32 group = foreground_group();
-        TRY(put_user(argument, group > 0 ? group : caller_group()));
+        if (!ours())
+            return Error::from_errno(ENOTTY);
+        TRY(put_user(argument, foreground_group()));
         return 0;
     }
     case TIOCSPGRP: {
         auto group = TRY(get_user<i32>(argument));
-        if (group < 0)
-            return Error::from_errno(EINVAL);
-        set_foreground_group(group);
+        if (as_master) {
+            // Only the controlling process's terminal, as Linux: the
+            // caller's controlling terminal must be this slave.
+            if (!is_controlling_terminal_of_current(*this))
+                return Error::from_errno(ENOTTY);
+        }
+        TRY(tty::set_foreground_group(*this, group));
         return 0;
     }
     case TIOCGSID: {
+        if (!ours())
+            return Error::from_errno(ENOTTY);
         i32 sid = session();
-        if (sid <= 0)
-            sid = caller_session();
         if (sid <= 0)
             return Error::from_errno(ENOTTY);
         TRY(put_user(argument, sid));
         return 0;
     }
     case TIOCSCTTY:
-        // Becomes the caller's controlling terminal; sessions are issue 5's.
-        set_session(caller_session(), caller_group());
+        TRY(set_controlling_terminal(*this, file.is_readable(), argument == 1));
         return 0;
     case TIOCNOTTY:
+        if (as_master)
+            return Error::from_errno(ENOTTY);
+        TRY(give_up_controlling_terminal(*this));
+        return 0;
+    case TCFLSH:
+        TRY(from_background());
+        TRY(flush(static_cast<int>(argument)));
+        return 0;
+    case TCXONC:
+        TRY(from_background());
+        TRY(flow(static_cast<int>(argument)));
+        return 0;
     case TIOCEXCL:
     case TIOCNXCL:
     case TCSBRK:  // tcdrain() and tcsendbreak(): output is already out
@@ -453,12 +565,6 @@ ErrorOr<long> Tty::ioctl(vfs::OpenFile& file, u32 request, u64 argument)
         return 0;
     case TIOCOUTQ:
         TRY(put_user(argument, i32(0)));
-        return 0;
-    case TCFLSH:
-        TRY(flush(static_cast<int>(argument)));
-        return 0;
-    case TCXONC:
-        TRY(flow(static_cast<int>(argument)));
         return 0;
     case TIOCGETD:
         TRY(put_user(argument, i32(0))); // N_TTY
@@ -480,9 +586,13 @@ ErrorOr<long> Tty::ioctl(vfs::OpenFile& file, u32 request, u64 argument)
 
 // -- TtyDevice --
 
-ErrorOr<RefPtr<vfs::FileOperations>> TtyDevice::open(u32)
+ErrorOr<RefPtr<vfs::FileOperations>> TtyDriver::open_as_controlling(u32) { return Error::from_errno(ENXIO); }
+
+ErrorOr<RefPtr<vfs::FileOperations>> TtyDevice::open(u32 flags)
 {
     m_tty.opened();
+    if (m_may_become_controlling)
+        m_tty.opened_by_current(flags);
     return RefPtr<vfs::FileOperations>(this);
 }
 
@@ -491,9 +601,9 @@ ErrorOr<usize> TtyDevice::read(vfs::OpenFile& file, IoBuffer& buffer, usize coun
     return m_tty.read(buffer, count, file.is_nonblocking());
 }
 
-ErrorOr<usize> TtyDevice::write(vfs::OpenFile&, IoBuffer const& buffer, usize count, u64&)
+ErrorOr<usize> TtyDevice::write(vfs::OpenFile& file, IoBuffer const& buffer, usize count, u64&)
 {
-    return m_tty.write(buffer, count);
+    return m_tty.write(buffer, count, file.is_nonblocking());
 }
 
 ErrorOr<long> TtyDevice::ioctl(vfs::OpenFile& file, u32 request, u64 argument)

@@ -8,6 +8,9 @@ busybox ash prompt on the serial console the way a person would.
 - the terminal's line editing works (backspace as DEL and as ^H);
 - ^C ends the foreground job (sleep, cat) and the shell survives;
 - ^Z stops a job, `jobs` lists it, `kill %1` ends it;
+- job control (job_control_steps): `&`, `jobs`, `fg`, ^Z, `bg`, ^C ends only
+  the foreground job, a background job reading the terminal stops (SIGTTIN),
+  `kill %1`, and the shell survives all of it;
 - keys typed on the PS/2 keyboard (QEMU monitor `sendkey`) reach the shell;
 - busybox vi edits and writes a file;
 - the users scenario (user_session): a wrong password is refused and the
@@ -76,6 +79,33 @@ def user_session(step, child):
     step("leave su", "exit\r", USER_PROMPT)
     logout(step, child, "user")
     login(step, "root", prompt_seen=True)
+
+
+def job_control_steps(step):
+    """Job control over the console terminal (issue 5 item 3): each job in its
+    own process group, the terminal's foreground group switched by the shell."""
+    # A job stopped earlier keeps a SIGTERM pending until continued (as on
+    # Linux): continue it so it goes, and let ash forget it.
+    step("no jobs left", "kill -CONT %1 2>/dev/null; sleep 1; jobs; echo no-jobs\r", ["no-jobs" + NL, PROMPT])
+    step("background job", "sleep 100 &\r", ["sleep 100 &" + NL, PROMPT])
+    step("jobs lists it running", "jobs\r", [r"Running\s+sleep 100", PROMPT])
+    step("fg brings it back", "fg\r", "sleep 100" + NL)
+    time.sleep(1)
+    step("ctrl-z stops it again", "\x1a", ["Stopped", PROMPT])
+    step("jobs lists it stopped", "jobs\r", [r"Stopped\s+sleep 100", PROMPT])
+    step("bg resumes it", "bg\r", [r"\[1\] sleep 100", PROMPT])
+    step("jobs lists it running again", "jobs\r", [r"Running\s+sleep 100", PROMPT])
+    step("foreground sleep", "sleep 200\r", "sleep 200" + NL)
+    time.sleep(1)
+    step("ctrl-c ends only the foreground job", "\x03", PROMPT)
+    step("background job survived ctrl-c", "jobs\r", [r"Running\s+sleep 100", PROMPT])
+    step("background reader", "cat &\r", ["cat &" + NL, PROMPT])
+    time.sleep(1)
+    step("background reader stops on SIGTTIN", "jobs\r", [r"Stopped.*cat", PROMPT])
+    step("kill the reader", "kill -9 %2\r", PROMPT)
+    step("kill %1", "kill %1\r", PROMPT)
+    step("jobs gone", "sleep 1; jobs; echo jobs-done\r", ["jobs-done" + NL, PROMPT])
+    step("shell survives job control", "echo ok-$((40+2))\r", ["ok-42" + NL, PROMPT])
 
 
 class Monitor:
@@ -153,6 +183,7 @@ def main():
         step("ctrl-z stops", "\x1a", ["Stopped", PROMPT])
         step("jobs", "jobs\r", ["sleep 30", PROMPT])
         step("kill %1", "kill %1\r", PROMPT)
+        job_control_steps(step)
         monitor = Monitor(monitor_path)
         for key in ["e", "c", "h", "o", "spc", "k", "b", "d", "x", "backspace", "ret"]:
             monitor.key(key)

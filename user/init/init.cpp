@@ -1,7 +1,7 @@
 // Haneul's /sbin/init: PID 1, the first user process (CONCEPTS C1, C7).
 //
-// It mounts the kernel's file systems (/proc, /dev, /tmp, /dev/shm,
-// /dev/mqueue), runs /etc/rc, then keeps a getty on the console (busybox's:
+// It mounts the kernel's file systems (/proc, /dev, /dev/pts, /tmp,
+// /dev/shm, /dev/mqueue), runs /etc/rc, then keeps a getty on the console (busybox's:
 // /etc/issue, the login prompt, then login(1) checks the password against
 // /etc/shadow and starts the user's shell), starting a new one whenever the
 // session ends. Without /sbin/getty it falls back to a root shell. Like
@@ -215,6 +215,7 @@ int main(int argc, char** argv)
 
     mount_or_say("proc", "/proc", "proc");
     mount_or_say("devtmpfs", "/dev", "devtmpfs");
+    mount_or_say("devpts", "/dev/pts", "devpts");
     open_console_if_needed();
     mount_or_say("tmpfs", "/tmp", "tmpfs");
     chmod("/tmp", 01777);
