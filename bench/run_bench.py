@@ -48,6 +48,10 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import qemu  # noqa: E402
 
 PROMPT = re.compile(r"haneul:\S*# ")
+# Haneul's console asks for a login first (init runs getty and login); the
+# boot counts as done at that prompt, and the harness logs in as root.
+LOGIN = re.compile(r"login: ")
+ROOT_PASSWORD = "haneul"  # user/rootfs/etc/shadow, shown in the banner
 # Haneul's kernel logs this just before it enters user mode for PID 1.
 HANEUL_USER_MARK = re.compile(r"init: running \S+ as PID 1")
 LINUX_USER_MARK = re.compile(r"bench-init: user space started")
@@ -189,19 +193,28 @@ def boot_and_bench(systems, system, mem, smp, bench_args, timeout, verbose=False
     try:
         # A kernel that panics first (too little memory) ends the boot early.
         panic = re.compile(r"KERNEL PANIC|Kernel panic|Out of memory")
-        index = child.expect([user_mark, PROMPT, panic, pexpect.EOF])
+        index = child.expect([user_mark, PROMPT, panic, pexpect.EOF, LOGIN])
         transcript.append(child.before + (child.after if isinstance(child.after, str) else ""))
-        if index >= 2:
+        if index in (2, 3):
             run["why"] = "panic before user space" if index == 2 else "QEMU exited before user space"
             return run
         run["user_s"] = time.monotonic() - started
+        login_first = index == 4
         if index == 0:
-            index = child.expect([PROMPT, panic, pexpect.EOF])
+            index = child.expect([PROMPT, panic, pexpect.EOF, LOGIN])
             transcript.append(child.before + (child.after if isinstance(child.after, str) else ""))
-            if index != 0:
+            if index not in (0, 3):
                 run["why"] = "no shell prompt"
                 return run
+            login_first = index == 3
         run["prompt_s"] = time.monotonic() - started
+        if login_first:
+            child.send("root\r")
+            child.expect([r"[Pp]assword: "])
+            child.send(ROOT_PASSWORD + "\r")
+            if child.expect([PROMPT, panic, pexpect.EOF]) != 0:
+                run["why"] = "login as root failed"
+                return run
         command = f"grep MemFree /proc/meminfo; /bench/haneul_bench --json {bench_args}; poweroff -f"
         child.send(command + "\r")
         index = child.expect([r"BENCH-END", panic, pexpect.EOF])

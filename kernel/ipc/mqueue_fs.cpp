@@ -5,6 +5,7 @@
 // allocated before it is taken and dropped after it is released, so the
 // last reference to a queue is never let go under it.
 #include <atomic>
+#include <fs/vfs/fs_lock.h>
 #include <fs/vfs/abi.h>
 #include <fs/vfs/file_system.h>
 #include <fs/vfs/filesystem_type.h>
@@ -98,7 +99,7 @@ public:
 
     RefPtr<MqueueInode> find(StringView name)
     {
-        SpinlockLocker locker(m_entries_lock);
+        FsLocker locker(m_entries_lock);
         for (auto& entry : m_entries) {
             if (entry.name.view() == name)
                 return entry.inode;
@@ -140,7 +141,7 @@ public:
         entry->inode = result;
         u64 bytes = inode->charged_bytes();
         {
-            SpinlockLocker locker(m_entries_lock);
+            FsLocker locker(m_entries_lock);
             usize count = 0;
             u64 owner_bytes = bytes;
             bool taken = false;
@@ -176,7 +177,7 @@ public:
     {
         Entry* removed = nullptr;
         {
-            SpinlockLocker locker(m_entries_lock);
+            FsLocker locker(m_entries_lock);
             for (auto& entry : m_entries) {
                 if (entry.name.view() == name) {
                     removed = &entry;
@@ -200,7 +201,7 @@ public:
 
     ErrorOr<u64> iterate(u64 position, vfs::DirectoryVisitor& visitor) override
     {
-        SpinlockLocker locker(m_entries_lock);
+        FsLocker locker(m_entries_lock);
         if (position == vfs::kDotPosition) {
             if (!visitor.visit(".", ino(), DT_DIR, vfs::kDotDotPosition))
                 return position;
@@ -221,7 +222,7 @@ public:
     }
 
 private:
-    Spinlock m_entries_lock { "mqueue names" };
+    mutable FsLock m_entries_lock { "mqueue names" };
     IntrusiveList<Entry, &Entry::node> m_entries;
     u64 m_next_position { vfs::kFirstEntryPosition };
 };
@@ -255,11 +256,11 @@ public:
     {
         u64 offset;
         {
-            SpinlockLocker locker(m_position_lock);
+            FsLocker locker(m_position_lock);
             offset = m_position;
         }
         usize done = TRY(m_inode->read(offset, buffer, count));
-        SpinlockLocker locker(m_position_lock);
+        FsLocker locker(m_position_lock);
         m_position = offset + done;
         return done;
     }
@@ -270,7 +271,7 @@ private:
     MessageQueue& queue() { return static_cast<MqueueInode&>(*m_inode).queue(); }
 
     RefPtr<vfs::Inode> m_inode;
-    Spinlock m_position_lock { "mqueue position" };
+    FsLock m_position_lock { "mqueue position" };
     u64 m_position { 0 };
 };
 
