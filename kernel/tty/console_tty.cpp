@@ -22,6 +22,13 @@ constexpr u32 kDialoutGroup = 20;  // Debian's "dialout" group
 
 class ConsoleDriver final : public tty::TtyDriver {
 public:
+    // /dev/console (5, 1): what getty opens and ps shows as "console".
+    void device_number(u32& major, u32& minor) const override
+    {
+        major = 5;
+        minor = 1;
+    }
+
     void write_output(u8 const* bytes, usize count) override
     {
         // Through the log's sinks (serial and VGA) under the log's lock, so

@@ -3,6 +3,7 @@
 // a terminal's foreground group. Lock order: the process lock -> the
 // registry mutex -> a terminal's mutex; the process lock is never taken
 // under the other two.
+#include <fs/procfs/process_hooks.h>
 #include <fs/vfs/abi.h>
 #include <proc/current.h>
 #include <proc/exit_hooks.h>
@@ -232,6 +233,32 @@ void session_leader_exiting(pid_t sid)
     }
     if (found)
         tty::signal_hang_up(sid, group, false);
+}
+
+}
+
+// /proc/<pid>/stat's tty_nr and tpgid (fs/procfs/process_hooks.h): the
+// process's controlling terminal, Linux's new_encode_dev of its number,
+// and that terminal's foreground group. Defined here, where terminals are
+// known; procfs's weak default says "none".
+namespace procfs::hooks {
+
+void terminal(Process& process, u32& device, i32& foreground_pgid)
+{
+    device = 0;
+    foreground_pgid = -1;
+    if (process.is_kernel_process())
+        return;
+    MutexLocker locker(tty::TerminalRegistry::lock());
+    tty::Tty* tty = tty::controlling_terminal_locked(process);
+    if (!tty)
+        return;
+    u32 major = 0;
+    u32 minor = 0;
+    tty::TerminalRegistry::driver_of(*tty).device_number(major, minor);
+    device = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+    i32 foreground = tty->foreground_group();
+    foreground_pgid = foreground > 0 ? foreground : -1;
 }
 
 }

@@ -121,6 +121,11 @@ public:
 
     u32 number() const { return m_number; }
     tty::Tty& slave() { return m_slave; }
+    void device_number(u32& major, u32& minor) const override
+    {
+        major = kSlaveMajor;
+        minor = m_number;
+    }
 
     // -- the slave's side --
     void write_output(u8 const* bytes, usize count) override

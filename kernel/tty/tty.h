@@ -78,6 +78,13 @@ public:
     // terminal (called with the terminal registry locked,
     // tty/job_control.h).
     virtual ErrorOr<RefPtr<vfs::FileOperations>> open_as_controlling(u32 flags);
+    // The device number /proc/<pid>/stat shows as tty_nr for this
+    // terminal (major, minor); (0, 0): none.
+    virtual void device_number(u32& major, u32& minor) const
+    {
+        major = 0;
+        minor = 0;
+    }
 
 protected:
     ~TtyDriver() = default;

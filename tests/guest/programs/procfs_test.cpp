@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <vector>
 
 extern char** environ;
@@ -382,6 +383,48 @@ TEST(zombie_shows_z_until_waited)
     EXPECT_OK(waitpid(child, &status, 0));
     EXPECT_EXITED(status, 3);
     EXPECT_ERRNO(open(path, O_RDONLY), ENOENT);
+}
+
+TEST(stat_shows_the_controlling_terminal_and_its_foreground_group)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0)
+        SKIP("no pseudo-terminals here");
+    EXPECT_OK(grantpt(master));
+    EXPECT_OK(unlockpt(master));
+    std::string slave_path = ptsname(master);
+    int status = guest_test::in_child([&] {
+        EXPECT_OK(setsid());
+        // A session leader opening a terminal without O_NOCTTY acquires it.
+        int slave = EXPECT_OK(open(slave_path.c_str(), O_RDWR));
+        struct stat info;
+        EXPECT_OK(fstat(slave, &info));
+        std::string stat = read_file("/proc/self/stat");
+        size_t close_paren = stat.rfind(')');
+        int ppid = 0, pgrp = 0, session = 0, tty_nr = 0, tpgid = 0;
+        char state = 0;
+        EXPECT_EQ(sscanf(stat.c_str() + close_paren + 2, "%c %d %d %d %d %d", &state, &ppid, &pgrp, &session, &tty_nr, &tpgid), 6);
+        unsigned major_number = major(info.st_rdev), minor_number = minor(info.st_rdev);
+        int encoded = static_cast<int>((minor_number & 0xff) | (major_number << 8) | ((minor_number & ~0xffu) << 12));
+        EXPECT_EQ(tty_nr, encoded);
+        EXPECT_EQ(tpgid, getpgrp());
+        EXPECT_EQ(session, getpid());
+        close(slave);
+    });
+    EXPECT_EXITED(status, 0);
+    // Without a controlling terminal: 0 and -1.
+    status = guest_test::in_child([] {
+        EXPECT_OK(setsid());
+        std::string stat = read_file("/proc/self/stat");
+        size_t close_paren = stat.rfind(')');
+        int ppid = 0, pgrp = 0, session = 0, tty_nr = -5, tpgid = 0;
+        char state = 0;
+        EXPECT_EQ(sscanf(stat.c_str() + close_paren + 2, "%c %d %d %d %d %d", &state, &ppid, &pgrp, &session, &tty_nr, &tpgid), 6);
+        EXPECT_EQ(tty_nr, 0);
+        EXPECT_EQ(tpgid, -1);
+    });
+    EXPECT_EXITED(status, 0);
+    close(master);
 }
 
 TEST(missing_process_files_give_enoent)
