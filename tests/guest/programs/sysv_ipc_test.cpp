@@ -5,7 +5,7 @@
 // last detach; messages selected by type (0, >0, <0, MSG_EXCEPT) between
 // several processes, a sender blocked on a full queue; atomic multi-op
 // semop, SEM_UNDO applied at exit, GETNCNT/GETZCNT; a shared-memory ring
-// guarded by semaphores carrying 4 MiB with a checksum; EIDRM for blocked
+// guarded by semaphores carrying 64 MiB with a checksum; EIDRM for blocked
 // waiters, EINTR for signals; EACCES/EPERM for another user; /proc/sysvipc
 // and the limits in /proc/sys/kernel, read through busybox as well.
 //
@@ -796,14 +796,14 @@ TEST(sem_wait_interrupted_by_signal)
 
 // ---- together ----
 
-TEST(shm_ring_guarded_by_semaphores_carries_4_mib)
+TEST(shm_ring_guarded_by_semaphores_carries_64_mib)
 {
     // A 64 KiB ring of 4 KiB slots in shared memory; semaphore 0 counts
-    // free slots, 1 filled ones. The producer (a child) writes 4 MiB of a
+    // free slots, 1 filled ones. The producer (a child) writes 64 MiB of a
     // pseudo-random stream, the consumer (this process) sums what it reads.
     constexpr size_t kSlot = 4096;
     constexpr size_t kSlots = 16;
-    constexpr size_t kTotal = 4 * 1024 * 1024;
+    constexpr size_t kTotal = 64 * 1024 * 1024; // what issue 6 asks of every channel
     int shm = EXPECT_OK(shmget(IPC_PRIVATE, kSlot * kSlots, IPC_CREAT | 0600));
     int sem = EXPECT_OK(semget(IPC_PRIVATE, 2, IPC_CREAT | 0600));
     EXPECT_OK(semctl(sem, 0, SETVAL, semun { .val = static_cast<int>(kSlots) }));
