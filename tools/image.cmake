@@ -43,8 +43,9 @@ add_custom_command(OUTPUT ${INITRAMFS}
     --busybox ${BUSYBOX}
     --tree ${CMAKE_SOURCE_DIR}/user/rootfs
     --strip --file sbin/init=$<TARGET_FILE:init>
+    --file usr/bin/ipcs=$<TARGET_FILE:ipcs>
     --manifest ${CMAKE_SOURCE_DIR}/user/rootfs.list
-  DEPENDS ${ROOTFS_FILES} ${CMAKE_SOURCE_DIR}/user/rootfs.list ${BUSYBOX} init
+  DEPENDS ${ROOTFS_FILES} ${CMAKE_SOURCE_DIR}/user/rootfs.list ${BUSYBOX} init ipcs
     ${CMAKE_SOURCE_DIR}/tools/mkinitramfs.py
   COMMENT "Building initramfs (the system)"
   VERBATIM)

@@ -1034,7 +1034,7 @@ TEST(proc_limits_and_tables)
     EXPECT_OK(semctl(sem, 0, IPC_RMID));
 }
 
-TEST(busybox_lists_and_removes_objects)
+TEST(ipcs_lists_and_ipcrm_removes_objects)
 {
     if (access("/bin/busybox", X_OK) != 0)
         SKIP("no /bin/busybox");
@@ -1069,24 +1069,27 @@ TEST(busybox_lists_and_removes_objects)
             output += "<exit " + std::to_string(status) + ">";
         return output;
     };
-    // busybox's own ipcs/ipcrm when it was built with them (Debian's
-    // busybox-static is not): otherwise the tables ipcs reads, through
-    // busybox's shell and cat, and removal by the ids they list.
-    bool has_ipcs = run("busybox ipcs >/dev/null 2>&1 && echo yes") == "yes\n";
+    // ipcs/ipcrm from the shell's PATH: Haneul's own (user/ipc/ipcs.cpp;
+    // Debian's busybox-static has no such applets), util-linux's on Linux.
+    // Without them: the tables ipcs reads, through busybox's shell and cat,
+    // and removal by the ids they list.
+    bool has_ipcs = run("ipcs >/dev/null 2>&1 && echo yes") == "yes\n";
     char key_text[3][16];
     snprintf(key_text[0], 16, "0x%08x", shm_key);
     snprintf(key_text[1], 16, "0x%08x", msg_key);
     snprintf(key_text[2], 16, "0x%08x", sem_key);
     std::string listing;
     if (has_ipcs) {
-        listing = run("busybox ipcs");
+        listing = run("ipcs");
         EXPECT(contains(listing, key_text[0]));
         EXPECT(contains(listing, key_text[1]));
         EXPECT(contains(listing, key_text[2]));
         char script[200];
-        snprintf(script, sizeof(script), "busybox ipcrm -m %d -q %d -s %d", shm, msg, sem);
+        snprintf(script, sizeof(script), "ipcrm -m %d -q %d -s %d", shm, msg, sem);
         EXPECT_STREQ(run(script).c_str(), "");
-        listing = run("busybox ipcs");
+        listing = run("ipcs");
+        // A second removal names what is gone and fails.
+        EXPECT(contains(run(script), "<exit"));
         EXPECT(!contains(listing, key_text[0]) && !contains(listing, key_text[1]) && !contains(listing, key_text[2]));
     } else {
         listing = run("cat /proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem");
