@@ -10,6 +10,7 @@
 #include <fs/vfs/vfs.h>
 #include <lib/cmdline.h>
 #include <lib/log.h>
+#include <lib/panic.h>
 #include <lib/string.h>
 #include <mm/kmalloc.h>
 #include <arch/x86_64/user_mode.h>
@@ -127,8 +128,11 @@ void run_init(void*)
         if (program == requested)
             break; // init= names the one program to run, as on Linux
     }
-    log_error("init: no working init found (tried init=, /sbin/init, /etc/init, /bin/init, /bin/sh)");
-    process::exit_user_thread(127 << 8);
+    // As Linux: without PID 1 the system cannot go on, so say why and stop
+    // (a machine that sat idle for ever would look like a hang; GRUB, for
+    // one, leaves the initramfs out when memory is too small for it).
+    panic("init: no working init found (tried init=, /sbin/init, /etc/init, /bin/init, /bin/sh); "
+          "is the initramfs loaded?");
 }
 
 }
