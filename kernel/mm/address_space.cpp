@@ -6,10 +6,13 @@
 // alone (refcount 1) — a shared private page is read-only until written,
 // which is copy-on-write. PROT_NONE areas have no entries at all.
 //
-// TLB: an entry that loses rights is flushed at once on this CPU; other
-// CPUs running threads of the same process are flushed after the lock is
-// dropped (a CPU spinning on this lock with interrupts off could not answer
-// the shoot-down IPI).
+// TLB: an entry that loses rights is flushed at once on this CPU; the
+// CPUs that have this space loaded (smp::cpus_with_root) are flushed after
+// the lock is dropped (a CPU spinning on this lock with interrupts off
+// could not answer the shoot-down IPI). An entry that gains rights (a
+// fill, a sole owner's write upgrade) needs no shoot-down: a CPU still
+// caching the old entry faults, and x86 drops the entry that faulted, so
+// the handler finds the new one.
 #include <arch/x86_64/cpu.h>
 #include <lib/log.h>
 #include <lib/string.h>
@@ -21,6 +24,8 @@
 
 namespace smp {
 [[gnu::weak]] void flush_tlb_range(VirtAddr start, usize length);
+[[gnu::weak]] void flush_tlb_range_on(u64 cpu_mask, VirtAddr start, usize length);
+[[gnu::weak]] u64 cpus_with_root(PhysAddr root);
 }
 
 namespace mm {
@@ -48,10 +53,14 @@ void free_user_tables(PhysAddr table, int level)
     page_allocator().free(table, 0);
 }
 
-void remote_flush(VirtAddr start, usize size)
+// After entries of the space with top-level table `root` lost rights:
+// flushes the CPUs that have it loaded (this one too, if so).
+void remote_flush(PhysAddr root, VirtAddr start, usize size)
 {
-    if (&smp::flush_tlb_range && size)
-        smp::flush_tlb_range(start, size);
+    if (!&smp::flush_tlb_range_on || !size)
+        return;
+    if (u64 targets = smp::cpus_with_root(root))
+        smp::flush_tlb_range_on(targets, start, size);
 }
 
 // Every address space, for unmap_file_pages. Lock order: this lock ->
@@ -99,15 +108,9 @@ AddressSpace::~AddressSpace()
     page_allocator().free(m_root, 0);
 }
 
-void AddressSpace::flush(VirtAddr start, usize size)
+void AddressSpace::flush_local(VirtAddr start, usize size)
 {
-    // Another CPU may run a thread of this address space (or have just run
-    // one: its TLB keeps the entries until its CR3 changes), so a change
-    // that removes or narrows a mapping is shot down everywhere.
-    if (&smp::flush_tlb_range) {
-        smp::flush_tlb_range(start, size); // here and on every other CPU
-        return;
-    }
+    // This CPU only; other CPUs get remote_flush once the lock is down.
     if ((cpu::read_cr3() & page_table::kAddressMask) != m_root)
         return;
     if (size > 64 * kPageSize) {
@@ -164,7 +167,7 @@ void AddressSpace::SuppliedPage::release()
 }
 
 FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instruction_fetch, bool ignore_protection,
-    SuppliedPage& supplied)
+    SuppliedPage& supplied, PhysAddr& stale_page)
 {
     VirtAddr page = align_down(address, kPageSize);
     Vma* area = m_areas.find(address);
@@ -196,7 +199,9 @@ FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instru
         if (area->is_shared() || page_ref_count(current) == 1) {
             if (!may_write)
                 return FaultResult::Handled; // the kernel's own write: the page is already exclusively ours
-            *entry |= page_table::kWritable; // sole owner: no copy needed
+            *entry |= page_table::kWritable; // sole owner: no copy needed, only rights gained
+            flush_local(page, kPageSize);
+            return FaultResult::Handled;
         } else {
             auto copy = page_allocator().allocate(0);
             if (copy.is_error())
@@ -204,9 +209,13 @@ FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instru
             memcpy(phys_to_virt(copy.value()), phys_to_virt(current), kPageSize);
             *entry = (*entry & ~(page_table::kAddressMask | page_table::kWritable)) | copy.value()
                 | (may_write ? page_table::kWritable : 0);
-            page_unref(current);
+            // Other CPUs may still read the old page through their cached
+            // entries: the caller shoots them down once the lock is down,
+            // and only then drops this space's reference to it (until then
+            // it can neither be freed nor become another space's to write).
+            stale_page = current;
         }
-        flush(page, kPageSize);
+        flush_local(page, kPageSize);
         return FaultResult::Handled;
     }
 
@@ -264,11 +273,12 @@ FaultResult AddressSpace::fault_locked(VirtAddr address, bool write, bool instru
 }
 
 FaultResult AddressSpace::fault(SpinlockLocker& locker, VirtAddr address, bool write, bool instruction_fetch,
-    bool ignore_protection)
+    bool ignore_protection, PhysAddr& stale_page)
 {
     SuppliedPage supplied;
     for (;;) {
-        FaultResult result = fault_locked(address, write, instruction_fetch, ignore_protection, supplied);
+        FaultResult result = fault_locked(address, write, instruction_fetch, ignore_protection, supplied,
+            stale_page);
         if (result != FaultResult::NeedObjectPage)
             return result; // `supplied`, if not consumed, lost a race: its reference goes here
         // The object may sleep. That is only allowed when the code that
@@ -299,13 +309,16 @@ FaultResult AddressSpace::handle_fault(VirtAddr address, bool write, bool instru
     if (address >= kUserEnd)
         return FaultResult::NoMapping;
     FaultResult result;
+    PhysAddr stale_page = 0;
     {
         SpinlockLocker locker(m_lock);
-        result = fault(locker, address, write, instruction_fetch, false);
+        result = fault(locker, address, write, instruction_fetch, false, stale_page);
     }
     // A copy-on-write break changed a translation other CPUs may cache.
-    if (result == FaultResult::Handled && write)
-        remote_flush(align_down(address, kPageSize), kPageSize);
+    if (stale_page) {
+        remote_flush(m_root, align_down(address, kPageSize), kPageSize);
+        page_unref(stale_page);
+    }
     return result;
 }
 
@@ -330,7 +343,7 @@ void AddressSpace::drop_callback(Vma const&, VirtAddr start, VirtAddr end, void*
 
 void AddressSpace::unmap_file_pages(void const* file, u64 first_index)
 {
-    bool dropped = false;
+    u64 targets = 0;
     {
         SpinlockLocker registry_locker(s_registry_lock);
         for (auto& space : registry()) {
@@ -348,14 +361,16 @@ void AddressSpace::unmap_file_pages(void const* file, u64 first_index)
                     return; // wholly before the new end
                 VirtAddr from = first_byte > area.object_offset ? area.start + (first_byte - area.object_offset) : area.start;
                 space.drop_range(from, area.end);
-                dropped = true;
+                if (&smp::cpus_with_root)
+                    targets |= smp::cpus_with_root(space.m_root); // after the entries changed
             });
         }
     }
-    // Other CPUs may cache the dropped translations: flush them all once
-    // no lock is held (more than 64 pages: a whole flush everywhere).
-    if (dropped)
-        remote_flush(kUserLowest, 65 * kPageSize);
+    // Other CPUs may cache the dropped translations: flush those that have
+    // one of these spaces loaded once no lock is held (more than 64 pages:
+    // a whole flush).
+    if (targets && &smp::flush_tlb_range_on)
+        smp::flush_tlb_range_on(targets, kUserLowest, 65 * kPageSize);
 }
 
 void unmap_file_pages(void const* file, u64 first_index)
@@ -417,7 +432,7 @@ ErrorOr<VirtAddr> AddressSpace::map(VirtAddr address, usize size, u32 prot, u32 
         TRY(m_areas.insert(start, size, prot, flags, std::move(object), object_offset));
     }
     if (fixed)
-        remote_flush(start, size);
+        remote_flush(m_root, start, size);
     return start;
 }
 
@@ -430,7 +445,7 @@ ErrorOr<void> AddressSpace::unmap(VirtAddr address, usize size)
         SpinlockLocker locker(m_lock);
         TRY(m_areas.unmap(address, size, drop_callback, this));
     }
-    remote_flush(address, size);
+    remote_flush(m_root, address, size);
     return {};
 }
 
@@ -445,7 +460,7 @@ ErrorOr<void> AddressSpace::protect(VirtAddr address, usize size, u32 prot)
         SpinlockLocker locker(m_lock);
         TRY(m_areas.protect(address, size, prot, reprotect_callback, this));
     }
-    remote_flush(address, size);
+    remote_flush(m_root, address, size);
     return {};
 }
 
@@ -465,7 +480,7 @@ ErrorOr<void> AddressSpace::discard(VirtAddr address, usize size)
             at = end;
         }
     }
-    remote_flush(address, size);
+    remote_flush(m_root, address, size);
     return {};
 }
 
@@ -535,7 +550,7 @@ ErrorOr<VirtAddr> AddressSpace::move_range(VirtAddr from, usize old_size, VirtAd
             }
         }
     }
-    remote_flush(from, old_size);
+    remote_flush(m_root, from, old_size);
     return target;
 }
 
@@ -620,10 +635,10 @@ ErrorOr<RefPtr<AddressSpace>> AddressSpace::fork()
         }
     });
     if (write_protected_any)
-        flush(0, kUserEnd); // whole-TLB flush of this space on this CPU
+        flush_local(0, kUserEnd); // whole-TLB flush of this space on this CPU
     locker.unlock();
     if (write_protected_any)
-        remote_flush(kUserLowest, 65 * kPageSize); // > 64 pages: remote CPUs flush everything
+        remote_flush(m_root, kUserLowest, 65 * kPageSize); // > 64 pages: a whole flush there
     if (failure.code())
         return failure;
     return child;
@@ -637,8 +652,18 @@ ErrorOr<void> AddressSpace::write_bytes(VirtAddr address, void const* data, usiz
         VirtAddr page = align_down(address, kPageSize);
         usize offset = address - page;
         usize chunk = kPageSize - offset < size ? kPageSize - offset : size;
-        if (fault(locker, address, true, false, true) != FaultResult::Handled)
+        PhysAddr stale_page = 0;
+        if (fault(locker, address, true, false, true, stale_page) != FaultResult::Handled)
             return Error::from_errno(EFAULT);
+        if (stale_page) {
+            // A copy-on-write break: shot down with the lock down (as in
+            // handle_fault), then this page again, as things may have moved.
+            locker.unlock();
+            remote_flush(m_root, page, kPageSize);
+            page_unref(stale_page);
+            locker.relock();
+            continue;
+        }
         u64* entry = page_table::find_entry(m_root, page, table_virt);
         VERIFY(entry && (*entry & page_table::kPresent));
         u8* target = phys_to_virt<u8>(*entry & page_table::kAddressMask) + offset;

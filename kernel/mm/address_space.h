@@ -147,16 +147,19 @@ private:
     // The fault under the lock held by `locker`, which it may drop and
     // take again (above); returns with it held.
     FaultResult fault(SpinlockLocker& locker, VirtAddr address, bool write, bool instruction_fetch,
-        bool ignore_protection);
+        bool ignore_protection, PhysAddr& stale_page);
     // One attempt; NeedObjectPage asks fault() to fill `supplied` unlocked.
+    // A copy-on-write break leaves the old page in `stale_page`, still
+    // referenced: the caller shoots down the CPUs that have this space
+    // loaded with the lock down (remote_flush), then drops the reference.
     FaultResult fault_locked(VirtAddr address, bool write, bool instruction_fetch, bool ignore_protection,
-        SuppliedPage& supplied);
+        SuppliedPage& supplied, PhysAddr& stale_page);
     void drop_range(VirtAddr start, VirtAddr end);
     void reprotect_range(Vma const& area, VirtAddr start, VirtAddr end);
     bool try_grow_stack(VirtAddr address);
     ErrorOr<void> map_page(VirtAddr page, PhysAddr physical, Vma const& area, bool writable);
     ErrorOr<void> move_page(VirtAddr from, VirtAddr to);
-    void flush(VirtAddr start, usize size);
+    void flush_local(VirtAddr start, usize size);
 
     PhysAddr m_root;
     Spinlock m_lock { "address space" };

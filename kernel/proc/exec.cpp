@@ -11,6 +11,7 @@
 // interpreter (script.h), up to kMaxScriptDepth levels.
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/interrupts_off.h>
+#include <arch/x86_64/percpu.h>
 #include <arch/x86_64/fpu.h>
 #include <arch/x86_64/user_mode.h>
 #include <fs/devfs/csprng.h>
@@ -438,7 +439,7 @@ void ProcessManager::exec_replace(Process& process, Thread& thread, RefPtr<mm::A
     {
         InterruptsOff off;
         thread.address_space_root = space->root();
-        cpu::write_cr3(space->root());
+        load_root(space->root());
         thread.fs_base = 0;
         cpu::wrmsr(cpu::MSR_FS_BASE, 0);
     }

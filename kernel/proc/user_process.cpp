@@ -10,6 +10,7 @@
 // from there.
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/interrupts_off.h>
+#include <arch/x86_64/percpu.h>
 #include <arch/x86_64/fpu.h>
 #include <arch/x86_64/probe.h>
 #include <arch/x86_64/user_mode.h>
@@ -228,7 +229,7 @@ namespace process {
     {
         InterruptsOff off;
         me->address_space_root = 0;
-        cpu::write_cr3(mm::kernel_root());
+        load_root(mm::kernel_root());
     }
     exit_current_thread(status);
 }

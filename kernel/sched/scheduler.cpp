@@ -233,7 +233,7 @@ void switch_machine_state(Cpu& cpu, Thread& prev, Thread& next)
     // CPU may keep a freed top-level table loaded.
     PhysAddr wanted_root = next.address_space_root ? next.address_space_root : mm::kernel_root();
     if (wanted_root != (cpu::read_cr3() & ~0xFFFull))
-        cpu::write_cr3(wanted_root);
+        load_root(wanted_root); // published for targeted shoot-downs (percpu.h)
     if (next.kernel_stack.top) {
         gdt::set_kernel_stack(next.kernel_stack.top);
         cpu.kernel_stack_top = next.kernel_stack.top;

@@ -10,6 +10,7 @@
 
 #include <arch/x86_64/cpu.h>
 #include <lib/types.h>
+#include <atomic>
 
 struct Thread;
 struct RunQueue;
@@ -41,6 +42,10 @@ struct Cpu {
     u64 local_timer_interrupts;
     u64 spurious_interrupts;
     u64 nmis_handled;
+    // The top-level table this CPU has loaded (or is about to load), for
+    // targeted TLB shoot-downs: written by load_root() only, read by other
+    // CPUs (smp::cpus_with_root).
+    PhysAddr loaded_root;
 };
 
 inline Cpu& this_cpu()
@@ -55,6 +60,19 @@ inline Thread* current_thread()
     Thread* thread;
     asm volatile("movq %%gs:8, %0" : "=r"(thread));
     return thread;
+}
+
+// Loads the top-level table `root` into CR3, interrupts off. Publishes it
+// first and fences: a CPU changing page tables writes the entries, fences,
+// then reads every CPU's loaded_root (smp::cpus_with_root). Either it sees
+// our root and shoots us down, or our page walks after the CR3 write see
+// its new entries (Dekker). A root stored but not yet loaded at worst costs
+// one needless flush.
+inline void load_root(PhysAddr root)
+{
+    __atomic_store_n(&this_cpu().loaded_root, root, __ATOMIC_RELAXED);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    cpu::write_cr3(root);
 }
 
 namespace percpu {

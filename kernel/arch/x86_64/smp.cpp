@@ -784,15 +784,33 @@ u32 online_count() { return static_cast<u32>(__builtin_popcountll(online_mask())
 u64 online_mask() { return s_online_mask.load(std::memory_order_acquire); }
 bool is_online(u32 cpu) { return cpu < kMaxCpus && (online_mask() & bit(cpu)); }
 
+u64 cpus_with_root(PhysAddr root)
+{
+    std::atomic_thread_fence(std::memory_order_seq_cst); // the caller's entry writes before the reads below
+    u64 mask = 0;
+    for (u64 rest = online_mask(); rest; rest &= rest - 1) {
+        u32 cpu = static_cast<u32>(__builtin_ctzll(rest));
+        if (__atomic_load_n(&percpu::cpu(cpu)->loaded_root, __ATOMIC_RELAXED) == root)
+            mask |= bit(cpu);
+    }
+    return mask;
+}
+
 void flush_tlb_range(VirtAddr start, usize length)
+{
+    flush_tlb_range_on(~0ull, start, length);
+}
+
+void flush_tlb_range_on(u64 cpu_mask, VirtAddr start, usize length)
 {
     if (length == 0)
         return;
     bool were_enabled = cpu::interrupts_enabled();
     cpu::cli();
     u32 me = this_cpu_id();
-    flush_local(start, length);
-    u64 targets = online_mask() & ~bit(me);
+    if (cpu_mask & bit(me))
+        flush_local(start, length);
+    u64 targets = cpu_mask & online_mask() & ~bit(me);
     if (targets == 0) {
         // One CPU online: no request, no IPI, no shared line touched.
         if (were_enabled)

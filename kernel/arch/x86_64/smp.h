@@ -23,7 +23,8 @@
 //
 // Callers: kernel_main (init, after sched::init), the scheduler
 // (smp_send_reschedule, may_run_on, mode), mm/paging.cpp and
-// mm/kernel_stack.cpp (flush_tlb_range), panic.cpp (smp_stop_other_cpus),
+// mm/kernel_stack.cpp (flush_tlb_range), mm/address_space.cpp
+// (flush_tlb_range_on, cpus_with_root), panic.cpp (smp_stop_other_cpus),
 // the self-tests.
 #pragma once
 
@@ -83,6 +84,17 @@ bool is_online(u32 cpu);
 // this cannot deadlock). With one CPU online it only flushes locally. A
 // length above 64 pages flushes the whole TLB (global entries included).
 void flush_tlb_range(VirtAddr start, usize length);
+// flush_tlb_range restricted to the CPUs of `cpu_mask` (bit n: CPU n):
+// this CPU flushes only if its bit is set, offline CPUs never. Same rules
+// otherwise (spinlock held: NMIs). An empty set of others costs nothing.
+void flush_tlb_range_on(u64 cpu_mask, VirtAddr start, usize length);
+// The online CPUs, this one included, that have `root` loaded (see
+// load_root in percpu.h): the ones flush_tlb_range_on must reach after a
+// change to that address space's entries. Call it after writing them: it
+// fences first, so a CPU missing from the mask walks the new entries. Any
+// context; a thread that migrates before flushing is still covered (its
+// new CPU is in the mask if it had the root loaded, else walks afresh).
+u64 cpus_with_root(PhysAddr root);
 
 // Runs `function(argument)` on CPU `cpu` in interrupt context (interrupts
 // off) and returns after it has finished there. On the calling CPU it is

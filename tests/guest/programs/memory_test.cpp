@@ -15,6 +15,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <atomic>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 
 namespace {
 
@@ -135,6 +139,69 @@ TEST(map_fixed_replaces_existing_pages)
     EXPECT_EQ(memory[2 * kPage - 1], 0);
     EXPECT_EQ(memory[2 * kPage], 'x');
     EXPECT_OK(munmap(memory, 3 * kPage));
+}
+
+// A thread on another CPU keeps a page's translation in its TLB while the
+// main thread replaces the page (MAP_FIXED over it) and writes the new one:
+// the thread must then read the new page, never the old one through a stale
+// entry (the targeted TLB shoot-down, mm/address_space.cpp).
+namespace remap_across_cpus {
+constexpr int kRounds = 40;
+volatile long* page;
+std::atomic<int> round { 0 };
+std::atomic<int> answered { 0 };
+std::atomic<long> value { 0 };
+
+void pin_to(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    (void)sched_setaffinity(0, sizeof(set), &set); // one CPU only: no second to pin to, fine
+}
+
+void* reader(void*)
+{
+    pin_to(1);
+    for (int r = 1; r <= kRounds; ++r) {
+        while (round.load() < r)
+            (void)*page; // keeps the translation warm
+        value.store(*page);
+        answered.store(r);
+    }
+    return nullptr;
+}
+}
+
+TEST(replaced_page_is_seen_by_a_thread_on_another_cpu)
+{
+    using namespace remap_across_cpus;
+    char* memory = map_anonymous(kPage);
+    EXPECT(memory != nullptr);
+    page = reinterpret_cast<volatile long*>(memory);
+    *page = 0;
+    pin_to(0);
+    pthread_t thread;
+    EXPECT_EQ(pthread_create(&thread, nullptr, reader, nullptr), 0);
+    int wrong = 0;
+    for (int r = 1; r <= kRounds; ++r) {
+        void* again = mmap(memory, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        EXPECT(again == memory);
+        *page = r;
+        round.store(r);
+        while (answered.load() < r)
+            sched_yield();
+        if (value.load() != r)
+            ++wrong;
+    }
+    EXPECT_EQ(pthread_join(thread, nullptr), 0);
+    EXPECT_EQ(wrong, 0);
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    for (int cpu = 0; cpu < 64; ++cpu)
+        CPU_SET(cpu, &all);
+    (void)sched_setaffinity(0, sizeof(all), &all);
+    EXPECT_OK(munmap(memory, kPage));
 }
 
 TEST(map_fixed_noreplace_eexist_on_mapped_range)
