@@ -557,7 +557,8 @@ ErrorOr<VirtAddr> AddressSpace::move_range(VirtAddr from, usize old_size, VirtAd
 ErrorOr<void> AddressSpace::set_dont_fork(VirtAddr address, usize size, bool dont_fork)
 {
     SpinlockLocker locker(m_lock);
-    return m_areas.change_flags(address, size, dont_fork ? kVmaDontFork : 0, dont_fork ? 0 : kVmaDontFork);
+    u32 flag = kVmaDontFork;
+    return m_areas.change_flags(address, size, dont_fork ? flag : 0u, dont_fork ? 0u : flag);
 }
 
 usize AddressSpace::data_bytes_locked()

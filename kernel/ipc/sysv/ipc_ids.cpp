@@ -84,6 +84,17 @@ IpcObject* IpcIds::find_id(i32 id)
     return object->seq == static_cast<u32>(id) / kIpcMni ? object : nullptr;
 }
 
+ErrorOr<IpcObject*> IpcIds::find_for_stat(i64 id, bool by_index, bool check_read, i32& id_out)
+{
+    IpcObject* object = by_index ? at_index(id) : find_id(static_cast<i32>(id));
+    if (!object || (!by_index && (id < 0 || id > 0x7fffffff)))
+        return Error::from_errno(EINVAL);
+    if (check_read)
+        TRY(check_access(*object, current::credentials(), kIpcRead));
+    id_out = object->id();
+    return object;
+}
+
 IpcObject* IpcIds::at_index(i64 index)
 {
     if (index < 0 || index >= m_capacity)

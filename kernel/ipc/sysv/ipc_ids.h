@@ -97,6 +97,10 @@ public:
     IpcObject* find_id(i32 id);
     // The object in slot `index` (the *_STAT commands), or nullptr.
     IpcObject* at_index(i64 index);
+    // What IPC_STAT (by identifier) and the *_STAT commands (by slot index)
+    // report on: EINVAL when nothing is there, EACCES without read
+    // permission when `check_read`; `id_out` gets its identifier.
+    ErrorOr<IpcObject*> find_for_stat(i64 id, bool by_index, bool check_read, i32& id_out);
 
     // A slot and an identifier for `object`: ENOSPC when the kind's limit
     // of objects is reached, ENOMEM when the table cannot grow.

@@ -197,12 +197,7 @@ ErrorOr<Message*> msg_receive(i32 id, usize max_size, i64 type, int flags)
 ErrorOr<MsqidDs> msg_stat(i64 id, bool by_index, bool check_read, i32& id_out)
 {
     SpinlockLocker locker(s_ids.lock());
-    IpcObject* object = by_index ? s_ids.at_index(id) : s_ids.find_id(static_cast<i32>(id));
-    if (!object || (!by_index && (id < 0 || id > 0x7fffffff)))
-        return Error::from_errno(EINVAL);
-    if (check_read)
-        TRY(check_access(*object, current::credentials(), kIpcRead));
-    id_out = object->id();
+    IpcObject* object = TRY(s_ids.find_for_stat(id, by_index, check_read, id_out));
     return queue(object)->to_abi();
 }
 
